@@ -1,0 +1,48 @@
+# The README's two commands: `make book` and `make test`. Both create or reuse .venv/ from the
+# pinned files in requirements/, so they work from a clean clone with only Python 3.11 and pip.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+# pip's output goes to a log shown only on failure (some machines print a warning per package).
+PIP    := bash tools/pip.sh $(BIN)/python
+
+.PHONY: book test bench exercises grade hackathon clean help
+help:
+	@echo "make book       set up .venv and build the site into _build/html"
+	@echo "make test       set up .venv (plus PyTorch and Chromium when CI=true) and run every test"
+	@echo "make bench      benchmark rnnlab against PyTorch and a naive loop"
+	@echo "make exercises  regenerate exercises/ and solutions/ from their sources"
+	@echo "make grade SUBMISSIONS=dir   grade a folder of submitted exercise notebooks"
+	@echo "make hackathon  score the hackathon baseline and reference at full budget"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Stamps re-run pip only when a requirements file changes.
+$(VENV)/.book-installed: $(BIN)/python requirements/book.txt pyproject.toml
+	$(PIP) -r requirements/book.txt -e .
+	$(BIN)/python -c "import rnnlab, jupyter_book" && touch $@
+
+$(VENV)/.test-installed: $(VENV)/.book-installed requirements/test.txt
+	$(PIP) -r requirements/test.txt
+	$(BIN)/python -c "import pytest, otter, playwright" && touch $@
+
+# CI installs PyTorch so that parity tests run; elsewhere it stays optional.
+# torch==2.13.0 exactly: other spellings may pull a multi-GB CUDA build.
+torch-if-ci: $(VENV)/.test-installed
+	@if [ "$$CI" = "true" ]; then $(PIP) torch==2.13.0; \
+	  $(BIN)/python -c "import torch; print('torch', torch.__version__)"; fi
+
+book: $(VENV)/.book-installed
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+test: $(VENV)/.test-installed torch-if-ci
+	bash tools/system-deps.sh
+	$(MAKE) book
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf _build .jupyter_cache
