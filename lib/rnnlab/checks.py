@@ -1,0 +1,259 @@
+"""Checks of a learner's implementation against a reference, with specific feedback.
+
+The exercises and the hackathon call these functions from their autograded tests. A check
+compares every output of the learner's function with the reference implementation and
+explains *what* is wrong (which output or gradient, where, expected vs received, and a
+diagnosis such as "sign flipped" or "transposed"), and *what is right so far*. It also turns
+the usual ways a learner's code can go wrong into messages instead of crashes or hangs:
+
+* the function raises          -> the exception is reported with the inputs' shapes
+* it runs forever              -> stopped after ``time_limit`` seconds (POSIX main thread)
+* it modifies an input in place -> the input's name is reported
+* wrong type, shape, dtype, NaN -> reported per output
+
+Every failure raises :class:`CheckFailed` (an ``AssertionError``), so a test framework such as
+otter-grader counts it as a failed test and shows the message.
+"""
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+__all__ = [
+    "CheckFailed",
+    "CheckReport",
+    "time_limit",
+    "compare_arrays",
+    "check_function",
+    "check_outputs",
+]
+
+
+class CheckFailed(AssertionError):
+    """A learner's answer is wrong; the message says what is wrong and what is right."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, what: str):
+    """Raise :class:`CheckFailed` if the body runs longer than ``seconds``.
+
+    Uses ``SIGALRM``, which exists only on POSIX and only in the main thread (where Jupyter
+    kernels and otter-grader run test code). Elsewhere the body runs without a limit; batch
+    grading still bounds each submission with a process-level timeout.
+    """
+    usable = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def _stop(signum, frame):
+        raise CheckFailed(
+            f"{what} did not finish within {seconds:g} s: is there an infinite loop "
+            "(e.g. a while loop whose condition never changes)?"
+        )
+
+    previous = signal.signal(signal.SIGALRM, _stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _fmt_shape(shape) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _close(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+def _diagnose_values(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,
+                     time_axis: int | None) -> str:
+    """Guess the usual mistake behind values that differ (same shape)."""
+    if _close(-got, expected, rtol, atol) and np.abs(expected).max() > atol:
+        return "it is exactly the negative of the expected array: a sign is flipped"
+    if got.ndim == 2 and got.shape[0] == got.shape[1] and _close(got.T, expected, rtol, atol):
+        return "it equals the transpose of the expected array: a matrix is transposed"
+    nonzero = np.abs(expected) > atol
+    if nonzero.any():
+        ratio = got[nonzero] / expected[nonzero]
+        if np.allclose(ratio, ratio[0], rtol=1e-6) and not np.isclose(ratio[0], 1.0):
+            return f"it is the expected array times {ratio[0]:.4g}: a constant factor is off"
+    if time_axis is not None and got.shape[time_axis] > 1:
+        for shift in (1, -1):
+            if _close(np.roll(got, shift, axis=time_axis), expected, rtol, atol) or _close(
+                np.take(np.roll(got, shift, axis=time_axis), range(1, got.shape[time_axis] - 1), axis=time_axis),
+                np.take(expected, range(1, got.shape[time_axis] - 1), axis=time_axis), rtol, atol,
+            ):
+                return "it matches the expected array shifted by one time step: an off-by-one in time"
+    if np.allclose(got, 0):
+        return "it is all zeros: was this gradient never computed or accumulated?"
+    return ""
+
+
+def compare_arrays(name: str, got: Any, expected: np.ndarray, *, rtol: float = 1e-6,
+                   atol: float = 1e-8, time_axis: int | None = None) -> str | None:
+    """Return ``None`` if ``got`` matches ``expected``, else one sentence saying what differs.
+
+    Args:
+        name: the quantity's name for the message (``"dW_h"``, ``"z (update gate)"``).
+        got: the learner's value.
+        expected: the reference array.
+        rtol, atol: tolerances of ``np.allclose``.
+        time_axis: the axis that indexes time, to recognise off-by-one-in-time mistakes.
+    """
+    expected = np.asarray(expected)
+    if got is None:
+        return f"{name}: got None — did you forget to return it (or to fill in the blank)?"
+    if got is Ellipsis:
+        return f"{name}: got ... (the blank is not filled in yet)"
+    if not isinstance(got, np.ndarray):
+        if np.isscalar(got) and expected.ndim == 0:
+            got = np.asarray(got)
+        else:
+            return (f"{name}: expected a numpy array of shape {_fmt_shape(expected.shape)}, "
+                    f"got {type(got).__name__}")
+    if got.shape != expected.shape:
+        hint = ""
+        if got.shape == expected.shape[::-1] and got.ndim == 2:
+            hint = " (the transpose's shape: a matrix is transposed)"
+        elif got.ndim == expected.ndim + 1 and got.shape[1:] == expected.shape:
+            hint = " (one extra leading axis: did you forget to sum over the batch?)"
+        return (f"{name}: expected shape {_fmt_shape(expected.shape)}, "
+                f"got {_fmt_shape(got.shape)}{hint}")
+    if np.issubdtype(expected.dtype, np.floating) and got.dtype != expected.dtype:
+        return (f"{name}: expected dtype {expected.dtype} (the dtype of the inputs), got {got.dtype}: "
+                "functions should preserve the dtype they are given")
+    if np.issubdtype(got.dtype, np.floating) and not np.isfinite(got).all():
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(got))[0])
+        return f"{name}: contains {got[bad]} at index {bad} (expected finite values)"
+    if _close(got, expected, rtol, atol):
+        return None
+    err = np.abs(got - expected)
+    worst = tuple(int(i) for i in np.unravel_index(np.argmax(err), err.shape))
+    n_wrong = int((~np.isclose(got, expected, rtol=rtol, atol=atol)).sum())
+    at = f"[{', '.join(map(str, worst))}]" if worst else ""
+    message = (f"{name}: {n_wrong} of {got.size} values differ; largest difference at {name}{at}: "
+               f"expected {expected[worst]:.6g}, got {got[worst]:.6g}")
+    diagnosis = _diagnose_values(got, expected, rtol, atol, time_axis)
+    return message + (f" — {diagnosis}" if diagnosis else "")
+
+
+@dataclass
+class CheckReport:
+    """What a check found: one line per output, right ones included."""
+
+    title: str
+    right: list[str] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.wrong
+
+    def __str__(self) -> str:
+        total = len(self.right) + len(self.wrong)
+        lines = [f"{self.title}: {len(self.right)} of {total} checks passed."]
+        lines += [f"  ✗ {w}" for w in self.wrong]
+        lines += [f"  ✓ {r}" for r in self.right]
+        return "\n".join(lines)
+
+    def raise_if_failed(self) -> None:
+        if self.wrong:
+            raise CheckFailed(str(self))
+
+
+def _copy_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inputs.items()}
+
+
+def _call(fn: Callable, inputs: Mapping[str, Any], what: str, seconds: float,
+          positional: bool) -> tuple[Any, list[str]]:
+    """Call ``fn`` on copies of ``inputs``; return its result and any inputs it modified."""
+    given = _copy_inputs(inputs)
+    shapes = ", ".join(
+        f"{k} {_fmt_shape(v.shape)}" for k, v in inputs.items() if isinstance(v, np.ndarray)
+    )
+    try:
+        with time_limit(seconds, what):
+            result = fn(*given.values()) if positional else fn(**given)
+    except CheckFailed:
+        raise
+    except Exception as exc:  # the learner's code raised: report it, do not crash
+        raise CheckFailed(
+            f"{what} raised {type(exc).__name__}: {exc}\n  (called with {shapes})"
+        ) from exc
+    mutated = [
+        k for k, v in inputs.items()
+        if isinstance(v, np.ndarray) and not np.array_equal(v, given[k], equal_nan=True)
+    ]
+    return result, mutated
+
+
+def check_outputs(title: str, names: Sequence[str], got: Any, expected: Sequence[Any], *,
+                  rtol: float = 1e-6, atol: float = 1e-8,
+                  time_axes: Mapping[str, int] | None = None) -> CheckReport:
+    """Compare a tuple of named outputs; return a report (does not raise)."""
+    report = CheckReport(title)
+    if len(names) == 1 and not isinstance(got, tuple):
+        got = (got,)
+    if not isinstance(got, (tuple, list)) or len(got) != len(names):
+        n = len(got) if isinstance(got, (tuple, list)) else 1
+        report.wrong.append(
+            f"expected {len(names)} return values ({', '.join(names)}), got {n}"
+            + (f" of type {type(got).__name__}" if not isinstance(got, (tuple, list)) else "")
+        )
+        return report
+    for name, g, e in zip(names, got, expected):
+        problem = compare_arrays(name, g, e, rtol=rtol, atol=atol,
+                                 time_axis=(time_axes or {}).get(name))
+        if problem is None:
+            report.right.append(f"{name} {_fmt_shape(np.shape(e))} is correct")
+        else:
+            report.wrong.append(problem)
+    return report
+
+
+def check_function(student: Callable, reference: Callable, inputs: Mapping[str, Any],
+                   output_names: Sequence[str], *, title: str | None = None,
+                   seconds: float = 10.0, rtol: float = 1e-6, atol: float = 1e-8,
+                   time_axes: Mapping[str, int] | None = None,
+                   positional: bool = True, raise_on_failure: bool = True) -> CheckReport:
+    """Check ``student(**inputs)`` against ``reference(**inputs)`` output by output.
+
+    Args:
+        student: the learner's function.
+        reference: a correct implementation with the same signature and outputs.
+        inputs: argument name -> value, in the order of the signature.
+        output_names: a name for each returned value, in order (``("dx", "dh_prev", ...)``).
+        title: what the report is about (default: the student function's name).
+        seconds: time limit for the learner's call.
+        rtol, atol: tolerances.
+        time_axes: output name -> axis indexing time (to diagnose off-by-one in time).
+        positional: pass inputs positionally (default) or by keyword.
+        raise_on_failure: raise :class:`CheckFailed` with the report when anything is wrong.
+
+    Returns:
+        The :class:`CheckReport` (also when everything is right).
+    """
+    title = title or getattr(student, "__name__", "your function")
+    got, mutated = _call(student, inputs, f"{title}(...)", seconds, positional)
+    expected = reference(*_copy_inputs(inputs).values()) if positional else reference(
+        **_copy_inputs(inputs))
+    if len(output_names) == 1 and not isinstance(expected, tuple):
+        expected = (expected,)
+    report = check_outputs(title, output_names, got, expected, rtol=rtol, atol=atol,
+                           time_axes=time_axes)
+    for name in mutated:
+        report.wrong.insert(0, f"{name} was modified in place: functions must not change "
+                               "their inputs (work on a copy, or use out-of-place operations)")
+    if raise_on_failure:
+        report.raise_if_failed()
+    return report

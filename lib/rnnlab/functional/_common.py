@@ -1,0 +1,46 @@
+"""Helpers shared by the rnn, lstm and gru modules: input checks and state bookkeeping."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import DTypeError, check_array, check_same_dtype
+
+
+def check_inputs(*specs: tuple[str, object, str]) -> tuple[dict[str, int], np.dtype]:
+    """Validate ``(name, array, dims)`` triples in order; ``None`` arrays are skipped.
+
+    Sizes bind left to right (``xs (N, T, D)`` fixes N, T, D; then ``W_x (D, H)`` fixes H), so
+    every message names the argument and its expected shape in dimension letters. All given
+    arrays must share one float dtype, which is returned with the bound sizes.
+    """
+    sizes: dict[str, int] = {}
+    for name, x, dims in specs:
+        if x is not None:
+            check_array(name, x, dims, sizes)
+    dtype = check_same_dtype(**{name: x for name, x, _ in specs if x is not None})
+    return sizes, dtype
+
+
+def check_upstream(name: str, d, dims: str, sizes: dict[str, int], dtype: np.dtype) -> None:
+    """Validate an upstream gradient against the shapes and dtype of its forward pass."""
+    check_array(name, d, dims, dict(sizes))
+    if d.dtype != dtype:
+        raise DTypeError(
+            f"{name}: expected dtype {dtype} (the dtype of the forward pass), got {d.dtype}"
+        )
+
+
+def zeros_if_none(h, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """The given initial state, or zeros of ``shape`` when it is ``None``."""
+    return np.zeros(shape, dtype) if h is None else h
+
+
+def states_before(hs: np.ndarray, h0: np.ndarray) -> np.ndarray:
+    """The state entering each step: ``(N, T, H)`` holding ``h0, hs[:, 0], ..., hs[:, T-2]``.
+
+    Contiguous, so that the weight gradients of all steps become one matrix product.
+    """
+    out = np.empty(hs.shape, hs.dtype)
+    out[:, 0] = h0
+    out[:, 1:] = hs[:, :-1]
+    return out

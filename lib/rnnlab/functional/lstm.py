@@ -1,0 +1,230 @@
+"""LSTM, gate order i, f, g, o (as PyTorch): one step and a whole sequence, forward and backward.
+
+    a = x W_x + h_prev W_h + b              W_x (D, 4H), W_h (H, 4H), b (4H,)
+    i, f, o = sigmoid(a_i), sigmoid(a_f), sigmoid(a_o);   g = tanh(a_g)
+    c_next = f * c_prev + i * g
+    h_next = o * tanh(c_next)
+
+Speed: the three sigmoids and the tanh share one ``np.tanh`` call, because
+``sigmoid(a) = 0.5 + 0.5 * tanh(a / 2)``: halve the i, f, o columns, take tanh of all 4H
+columns, then map the i, f, o columns from (-1, 1) to (0, 1). The sequence functions also
+compute the input projection of every step before the loop and every weight gradient after it.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._common import check_inputs, check_upstream, states_before, zeros_if_none
+
+__all__ = [
+    "LSTMStepCache",
+    "LSTMCache",
+    "lstm_step_forward",
+    "lstm_step_backward",
+    "lstm_forward",
+    "lstm_backward",
+]
+
+
+class LSTMStepCache(NamedTuple):
+    """What ``lstm_step_backward`` needs from one forward step; the gates are for plotting too."""
+
+    x: np.ndarray  # (N, D)
+    h_prev: np.ndarray  # (N, H)
+    c_prev: np.ndarray  # (N, H)
+    W_x: np.ndarray  # (D, 4H)
+    W_h: np.ndarray  # (H, 4H)
+    i: np.ndarray  # (N, H) input gate
+    f: np.ndarray  # (N, H) forget gate
+    g: np.ndarray  # (N, H) candidate
+    o: np.ndarray  # (N, H) output gate
+    c_next: np.ndarray  # (N, H)
+    tanh_c: np.ndarray  # (N, H) tanh(c_next)
+
+
+class LSTMCache(NamedTuple):
+    """What ``lstm_backward`` needs from a whole forward pass."""
+
+    xs: np.ndarray  # (N, T, D)
+    h0: np.ndarray  # (N, H) (zeros when none was given)
+    c0: np.ndarray  # (N, H) (zeros when none was given)
+    W_x: np.ndarray  # (D, 4H)
+    W_h: np.ndarray  # (H, 4H)
+    hs: np.ndarray  # (N, T, H)
+    cs: np.ndarray  # (N, T, H)
+    gates: np.ndarray  # (N, T, 4H) activations i, f, g, o side by side
+    tanh_cs: np.ndarray  # (N, T, H) tanh of every cell state
+
+
+def _gate_scale(H: int, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """(4H,) ``scale`` and ``shift`` with ``gates = scale * tanh(scale * a) + shift``.
+
+    scale is 1/2 and shift 1/2 on the sigmoid columns i, f, o (the tanh form of the sigmoid);
+    scale 1 and shift 0 on the candidate g. Halving is exact in floating point.
+    """
+    scale = np.full(4 * H, 0.5, dtype)
+    scale[2 * H : 3 * H] = 1
+    shift = np.full(4 * H, 0.5, dtype)
+    shift[2 * H : 3 * H] = 0
+    return scale, shift
+
+
+def _activate(a: np.ndarray, scale: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Apply sigmoid to the i, f, o columns and tanh to g, in place on ``a (..., 4H)``."""
+    a *= scale
+    np.tanh(a, out=a)
+    a *= scale
+    a += shift
+    return a
+
+
+def _split(gates: np.ndarray):
+    """``(..., 4H)`` -> the four ``(..., H)`` views i, f, g, o."""
+    H = gates.shape[-1] // 4
+    return (gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H : 3 * H], gates[..., 3 * H :])
+
+
+def lstm_step_forward(x, h_prev, c_prev, W_x, W_h, b):
+    """One LSTM step.
+
+    Args:
+        x: (N, D) inputs; h_prev: (N, H) and c_prev: (N, H) previous hidden and cell state.
+        W_x: (D, 4H), W_h: (H, 4H), b: (4H,) stacked parameters, gate order i, f, g, o.
+
+    Returns:
+        h_next: (N, H), c_next: (N, H), cache: ``LSTMStepCache`` (exposes i, f, g, o).
+    """
+    check_inputs(("x", x, "N, D"), ("W_x", W_x, "D, 4H"), ("h_prev", h_prev, "N, H"),
+                 ("c_prev", c_prev, "N, H"), ("W_h", W_h, "H, 4H"), ("b", b, "4H"))
+    H = h_prev.shape[1]
+    gates = _activate(x @ W_x + h_prev @ W_h + b, *_gate_scale(H, x.dtype))
+    i, f, g, o = _split(gates)
+    c_next = f * c_prev + i * g
+    tanh_c = np.tanh(c_next)
+    h_next = o * tanh_c
+    return h_next, c_next, LSTMStepCache(x, h_prev, c_prev, W_x, W_h, i, f, g, o, c_next, tanh_c)
+
+
+def _gate_derivatives(gates: np.ndarray) -> np.ndarray:
+    """(..., 4H) derivative of each gate activation, from the activations themselves.
+
+    sigmoid' = y (1 - y) on i, f, o;  tanh' = 1 - y**2 on g.
+    """
+    H = gates.shape[-1] // 4
+    out = 1 - gates
+    out *= gates
+    g = gates[..., 2 * H : 3 * H]
+    np.multiply(g, g, out=out[..., 2 * H : 3 * H])
+    np.subtract(1, out[..., 2 * H : 3 * H], out=out[..., 2 * H : 3 * H])
+    return out
+
+
+def lstm_step_backward(dh_next, dc_next, cache: LSTMStepCache):
+    """Backward pass of ``lstm_step_forward``.
+
+    Args:
+        dh_next: (N, H) and dc_next: (N, H) gradients with respect to ``h_next`` and ``c_next``.
+        cache: from ``lstm_step_forward``.
+
+    Returns:
+        dx (N, D), dh_prev (N, H), dc_prev (N, H), dW_x (D, 4H), dW_h (H, 4H), db (4H,).
+    """
+    x, h_prev, c_prev, W_x, W_h, i, f, g, o, c_next, tanh_c = cache
+    sizes = {"N": h_prev.shape[0], "H": h_prev.shape[1]}
+    check_upstream("dh_next", dh_next, "N, H", sizes, x.dtype)
+    check_upstream("dc_next", dc_next, "N, H", sizes, x.dtype)
+    dc = dc_next + dh_next * o * (1 - tanh_c * tanh_c)  # c_next feeds h_next through tanh
+    # Gradients with respect to the four gate activations, then through each activation.
+    dgates = np.concatenate([dc * g, dc * c_prev, dc * i, dh_next * tanh_c], axis=1)
+    da = dgates * _gate_derivatives(np.concatenate([i, f, g, o], axis=1))
+    return da @ W_x.T, da @ W_h.T, dc * f, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+
+
+def lstm_forward(xs, h0, c0, W_x, W_h, b):
+    """An LSTM over a whole batch of sequences.
+
+    Args:
+        xs: (N, T, D) inputs, batch first.
+        h0: (N, H) initial hidden state, or ``None`` for zeros.
+        c0: (N, H) initial cell state, or ``None`` for zeros.
+        W_x: (D, 4H), W_h: (H, 4H), b: (4H,) stacked parameters, gate order i, f, g, o.
+
+    Returns:
+        hs: (N, T, H) every hidden state; cs: (N, T, H) every cell state.
+        cache: ``LSTMCache``; ``cache.gates`` (N, T, 4H) holds the activations i, f, g, o.
+    """
+    sizes, dtype = check_inputs(("xs", xs, "N, T, D"), ("W_x", W_x, "D, 4H"), ("h0", h0, "N, H"),
+                                ("c0", c0, "N, H"), ("W_h", W_h, "H, 4H"), ("b", b, "4H"))
+    N, T, D, H = sizes["N"], sizes["T"], sizes["D"], sizes["H"]
+    h0 = zeros_if_none(h0, (N, H), dtype)
+    c0 = zeros_if_none(c0, (N, H), dtype)
+    scale, shift = _gate_scale(H, dtype)
+    # Input projections of all steps in one product; the recurrent product is added per step.
+    gates = (xs.reshape(N * T, D) @ W_x).reshape(N, T, 4 * H)
+    gates += b
+    hs = np.empty((N, T, H), dtype)
+    cs = np.empty((N, T, H), dtype)
+    tanh_cs = np.empty((N, T, H), dtype)
+    ig = np.empty((N, H), dtype)  # scratch for i * g
+    h, c = h0, c0
+    for t in range(T):
+        a = gates[:, t]  # holds x_t W_x + b; becomes the activations in place
+        a += h @ W_h
+        i, f, g, o = _split(_activate(a, scale, shift))
+        c_t, h_t, tanh_c = cs[:, t], hs[:, t], tanh_cs[:, t]
+        np.multiply(f, c, out=c_t)
+        c_t += np.multiply(i, g, out=ig)
+        np.tanh(c_t, out=tanh_c)
+        np.multiply(o, tanh_c, out=h_t)
+        h, c = h_t, c_t
+    return hs, cs, LSTMCache(xs, h0, c0, W_x, W_h, hs, cs, gates, tanh_cs)
+
+
+def lstm_backward(dhs, cache: LSTMCache, dc_last=None):
+    """Backpropagation through time for ``lstm_forward``.
+
+    Args:
+        dhs: (N, T, H) gradient of the loss with respect to every hidden state.
+        cache: from ``lstm_forward``.
+        dc_last: (N, H) gradient with respect to the final cell state ``cs[:, -1]``, when the
+            loss reads it (e.g. a state passed on to a decoder); ``None`` means zeros.
+
+    Returns:
+        dxs (N, T, D), dh0 (N, H), dc0 (N, H), dW_x (D, 4H), dW_h (H, 4H), db (4H,).
+    """
+    xs, h0, c0, W_x, W_h, hs, cs, gates, tanh_cs = cache
+    N, T, D = xs.shape
+    H = h0.shape[1]
+    sizes = {"N": N, "T": T, "H": H}
+    check_upstream("dhs", dhs, "N, T, H", sizes, xs.dtype)
+    if dc_last is not None:
+        check_upstream("dc_last", dc_last, "N, H", sizes, xs.dtype)
+    i, f, g, o = _split(gates)
+    # Everything that does not depend on the recurrence, for all steps at once:
+    das = _gate_derivatives(gates)  # (N, T, 4H) activation derivatives; becomes dL/da
+    dc_dh = 1 - tanh_cs * tanh_cs  # (N, T, H) dc_t/dh_t = o_t * (1 - tanh(c_t)**2)
+    dc_dh *= o
+    dh = np.zeros((N, H), xs.dtype)  # gradient from step t+1 into h_t
+    dc = np.zeros((N, H), xs.dtype) if dc_last is None else dc_last.copy()
+    dh_t = np.empty((N, H), xs.dtype)
+    dgates = np.empty((N, 4 * H), xs.dtype)  # gradient w.r.t. the four activations at step t
+    di, df, dg, do = _split(dgates)
+    for t in range(T - 1, -1, -1):
+        np.add(dhs[:, t], dh, out=dh_t)
+        dc += np.multiply(dh_t, dc_dh[:, t], out=dg)  # dg is free scratch until set below
+        c_prev = cs[:, t - 1] if t > 0 else c0
+        np.multiply(dc, g[:, t], out=di)
+        np.multiply(dc, c_prev, out=df)
+        np.multiply(dc, i[:, t], out=dg)
+        np.multiply(dh_t, tanh_cs[:, t], out=do)
+        da = das[:, t]
+        da *= dgates
+        dc *= f[:, t]
+        dh = da @ W_h.T
+    das_2d = das.reshape(N * T, 4 * H)
+    dxs = (das_2d @ W_x.T).reshape(N, T, D)
+    dW_x = xs.reshape(N * T, D).T @ das_2d
+    dW_h = states_before(hs, h0).reshape(N * T, H).T @ das_2d
+    return dxs, dh, dc, dW_x, dW_h, das_2d.sum(axis=0)

@@ -1,0 +1,142 @@
+"""Vanilla (tanh) RNN: one step and a whole sequence, forward and backward.
+
+    h_next = tanh(x W_x + h_prev W_h + b),   x (N, D), h_prev (N, H), W_x (D, H), W_h (H, H), b (H,)
+
+The sequence functions are the fast path: the input projection of every time step is one
+matrix product before the loop, and the weight gradients of every step are one matrix product
+after it, so the loop holds only what truly depends on the previous step.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._common import check_inputs, check_upstream, states_before, zeros_if_none
+
+__all__ = [
+    "RNNStepCache",
+    "RNNCache",
+    "rnn_step_forward",
+    "rnn_step_backward",
+    "rnn_forward",
+    "rnn_backward",
+]
+
+
+class RNNStepCache(NamedTuple):
+    """What ``rnn_step_backward`` needs from one forward step."""
+
+    x: np.ndarray  # (N, D) input
+    h_prev: np.ndarray  # (N, H) state entering the step
+    W_x: np.ndarray  # (D, H)
+    W_h: np.ndarray  # (H, H)
+    h_next: np.ndarray  # (N, H) tanh output, whose derivative is 1 - h_next**2
+
+
+class RNNCache(NamedTuple):
+    """What ``rnn_backward`` needs from a whole forward pass."""
+
+    xs: np.ndarray  # (N, T, D) inputs
+    h0: np.ndarray  # (N, H) initial state (zeros when none was given)
+    W_x: np.ndarray  # (D, H)
+    W_h: np.ndarray  # (H, H)
+    hs: np.ndarray  # (N, T, H) every hidden state
+
+
+def rnn_step_forward(x, h_prev, W_x, W_h, b):
+    """One step of a tanh RNN.
+
+    Args:
+        x: (N, D) inputs at this step.
+        h_prev: (N, H) previous hidden state.
+        W_x: (D, H) input-to-hidden weights.
+        W_h: (H, H) hidden-to-hidden weights.
+        b: (H,) bias.
+
+    Returns:
+        h_next: (N, H) new hidden state.
+        cache: ``RNNStepCache`` for ``rnn_step_backward``.
+    """
+    check_inputs(("x", x, "N, D"), ("W_x", W_x, "D, H"), ("h_prev", h_prev, "N, H"),
+                 ("W_h", W_h, "H, H"), ("b", b, "H"))
+    h_next = np.tanh(x @ W_x + h_prev @ W_h + b)
+    return h_next, RNNStepCache(x, h_prev, W_x, W_h, h_next)
+
+
+def rnn_step_backward(dh_next, cache: RNNStepCache):
+    """Backward pass of ``rnn_step_forward``.
+
+    Args:
+        dh_next: (N, H) gradient of the loss with respect to ``h_next``.
+        cache: from ``rnn_step_forward``.
+
+    Returns:
+        dx (N, D), dh_prev (N, H), dW_x (D, H), dW_h (H, H), db (H,).
+    """
+    x, h_prev, W_x, W_h, h_next = cache
+    N, H = h_next.shape
+    check_upstream("dh_next", dh_next, "N, H", {"N": N, "H": H}, h_next.dtype)
+    da = dh_next * (1 - h_next * h_next)  # through tanh: d tanh(a)/da = 1 - tanh(a)**2
+    return da @ W_x.T, da @ W_h.T, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+
+
+def rnn_forward(xs, h0, W_x, W_h, b):
+    """A tanh RNN over a whole batch of sequences.
+
+    Args:
+        xs: (N, T, D) inputs, batch first.
+        h0: (N, H) initial hidden state, or ``None`` for zeros.
+        W_x: (D, H), W_h: (H, H), b: (H,) parameters.
+
+    Returns:
+        hs: (N, T, H) the hidden state after every step (``hs[:, -1]`` is the final state).
+        cache: ``RNNCache`` for ``rnn_backward``.
+    """
+    sizes, dtype = check_inputs(("xs", xs, "N, T, D"), ("W_x", W_x, "D, H"), ("h0", h0, "N, H"),
+                                ("W_h", W_h, "H, H"), ("b", b, "H"))
+    N, T, D, H = sizes["N"], sizes["T"], sizes["D"], sizes["H"]
+    h0 = zeros_if_none(h0, (N, H), dtype)
+    # The input part of every step at once: one (N*T, D) x (D, H) product.
+    hs = (xs.reshape(N * T, D) @ W_x).reshape(N, T, H)
+    hs += b
+    h = h0
+    for t in range(T):
+        h_t = hs[:, t]  # holds x_t W_x + b; becomes h_t in place
+        h_t += h @ W_h
+        np.tanh(h_t, out=h_t)
+        h = h_t
+    return hs, RNNCache(xs, h0, W_x, W_h, hs)
+
+
+def rnn_backward(dhs, cache: RNNCache):
+    """Backpropagation through time for ``rnn_forward``.
+
+    Args:
+        dhs: (N, T, H) gradient of the loss with respect to every hidden state (zeros at
+            steps whose state the loss does not read directly).
+        cache: from ``rnn_forward``.
+
+    Returns:
+        dxs (N, T, D), dh0 (N, H), dW_x (D, H), dW_h (H, H), db (H,).
+        ``dh0`` is returned even when ``h0`` was ``None`` (the gradient at the zero state).
+    """
+    xs, h0, W_x, W_h, hs = cache
+    N, T, D = xs.shape
+    H = h0.shape[1]
+    check_upstream("dhs", dhs, "N, T, H", {"N": N, "T": T, "H": H}, hs.dtype)
+    # tanh'(a) for every step at once; the loop then needs a single multiply per step.
+    das = hs * hs
+    np.subtract(1, das, out=das)
+    dh = np.zeros((N, H), hs.dtype)  # gradient flowing back from step t+1 into h_t
+    for t in range(T - 1, -1, -1):
+        da = das[:, t]  # holds tanh'(a_t); becomes dL/da_t in place
+        dh += dhs[:, t]
+        da *= dh
+        dh = da @ W_h.T
+    # Weight gradients of all steps as single products over the N*T rows.
+    das_2d = das.reshape(N * T, H)
+    dxs = (das_2d @ W_x.T).reshape(N, T, D)
+    dW_x = xs.reshape(N * T, D).T @ das_2d
+    dW_h = states_before(hs, h0).reshape(N * T, H).T @ das_2d
+    return dxs, dh, dW_x, dW_h, das_2d.sum(axis=0)
