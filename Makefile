@@ -33,7 +33,9 @@ torch-if-ci: $(VENV)/.test-installed
 	@if [ "$$CI" = "true" ]; then $(PIP) torch==2.13.0; \
 	  $(BIN)/python -c "import torch; print('torch', torch.__version__)"; fi
 
+# The .ipynb twins of the pages (for the Binder/Colab buttons) are regenerated from the .md first.
 book: $(VENV)/.book-installed
+	$(BIN)/python tools/pair_notebooks.py
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 test: $(VENV)/.test-installed torch-if-ci

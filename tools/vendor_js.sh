@@ -48,6 +48,19 @@ printf '%s\n' "@jupyter-widgets/html-manager ${HTML_MANAGER##*@}" \
   "Copyright (c) Jupyter Development Team. See https://github.com/jupyter-widgets/ipywidgets" \
   > "$out/html-manager/LICENSE"
 
+# embed-amd.js takes the folder of its icon fonts from the URL require.js gives its module
+# ("@jupyter-widgets/html-manager/dist/libembed-amd"), by default relative to the page: map that
+# module path onto the folder of this script, wherever the site is hosted. _config.yml loads
+# this file between require.js and embed-amd.js.
+cat > "$out/html-manager/require-paths.js" <<'JS'
+// Written by tools/vendor_js.sh. Point require.js at the self-hosted widget manager files.
+(function () {
+  var src = document.currentScript.src;
+  var folder = src.slice(0, src.lastIndexOf("/"));
+  require.config({ paths: { "@jupyter-widgets/html-manager/dist": folder } });
+})();
+JS
+
 cat > "$out/README.md" <<TXT
 # Self-hosted JavaScript for the offline site
 

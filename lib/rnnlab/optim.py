@@ -135,7 +135,7 @@ class Optimizer(ABC):
     def lr(self, value: float) -> None:
         self._lr = _check_positive_real("lr", value)
 
-    def hyperparams(self) -> dict[str, float]:
+    def hyperparams(self) -> dict:
         """The constructor's keyword arguments (``type(self)(params, **hyperparams())`` rebuilds it)."""
         return {"lr": self.lr}
 
@@ -216,7 +216,8 @@ class Optimizer(ABC):
 class SGD(Optimizer):
     """Stochastic gradient descent with optional (heavy-ball) momentum, as ``torch.optim.SGD``.
 
-    ``v = momentum * v + g``;  ``p -= lr * v``   (with momentum 0: ``p -= lr * g``).
+    ``v = momentum * v + g``;  ``p -= lr * v``   (with momentum 0: ``p -= lr * g``, and the
+    velocity slot stays zero).
     """
 
     slots = ("velocity",)

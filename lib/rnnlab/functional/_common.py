@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import DTypeError, check_array, check_same_dtype
+from .._validate import DTypeError, ShapeError, check_array, check_same_dtype
+
+OPTIONAL = ("h0", "c0")  # initial states: None means zeros
 
 
 def check_inputs(*specs: tuple[str, object, str]) -> tuple[dict[str, int], np.dtype]:
-    """Validate ``(name, array, dims)`` triples in order; ``None`` arrays are skipped.
+    """Validate ``(name, array, dims)`` triples in order; an initial state may be ``None``.
 
     Sizes bind left to right (``xs (N, T, D)`` fixes N, T, D; then ``W_x (D, H)`` fixes H), so
     every message names the argument and its expected shape in dimension letters. All given
@@ -15,8 +17,11 @@ def check_inputs(*specs: tuple[str, object, str]) -> tuple[dict[str, int], np.dt
     """
     sizes: dict[str, int] = {}
     for name, x, dims in specs:
-        if x is not None:
+        if x is not None or name not in OPTIONAL:
             check_array(name, x, dims, sizes)
+            if sizes.get("N") == 0 or sizes.get("T") == 0:
+                raise ShapeError(f"{name}: expected at least one sequence and one time step "
+                                 f"(N >= 1, T >= 1), got shape {x.shape}")
     dtype = check_same_dtype(**{name: x for name, x, _ in specs if x is not None})
     return sizes, dtype
 

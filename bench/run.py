@@ -1,0 +1,301 @@
+"""Training-step throughput of rnnlab's language model against torch.nn and a naive loop.
+
+    python bench/run.py            # full run (make bench), about two minutes
+    python bench/run.py --quick    # smoke run, a few seconds per row
+
+One training step = forward + backward of a one-layer language model
+(Embedding -> RNN/LSTM/GRU -> Linear -> softmax cross-entropy), float32, N=32 sequences of
+T=64 tokens, E=H=256, V=65; no optimizer update. Throughput = N*T tokens / seconds per step,
+the best over several rounds (the machine may be shared: the best round is the least disturbed).
+
+Each (cell, implementation, threads) row runs in a fresh subprocess, so that thread pools,
+allocator state and imports cannot leak between rows. Threads: threadpoolctl limits numpy's
+BLAS; torch.set_num_threads limits torch. OPENBLAS_* variables are recorded, never changed.
+
+Peak memory ("peak_mem_mb"): the subprocess's peak resident set size during model building
+and the timed steps, minus its resident size just before (Linux /proc/self/status: the peak
+VmHWM is reset through /proc/self/clear_refs first, VmRSS is the baseline). It counts
+parameters, activations, gradients and temporaries, measured the same way for all three
+implementations (imports excluded). Not ru_maxrss: that survives exec, so a subprocess would
+inherit the parent's peak.
+
+Results: a table on stdout and bench/results/latest.json (see bench/README.md).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+CELLS = ("rnn", "lstm", "gru")
+IMPLS = ("rnnlab", "torch", "naive")
+SIZES = {"N": 32, "T": 64, "E": 256, "H": 256, "V": 65}
+TARGET_VS_TORCH = 0.8  # rnnlab / torch at 1 thread, every cell (issue 3)
+TARGET_VS_NAIVE = 20.0
+
+
+def make_batch(N: int, T: int, V: int, seed: int = 0):
+    """Random token ids: inputs (N, T) and next-token targets (N, T), int64."""
+    ids = np.random.default_rng(seed).integers(0, V, size=(N, T + 1))
+    return ids[:, :-1].copy(), ids[:, 1:].copy()
+
+
+def rnnlab_step(cell: str, dtype=np.float32):
+    """A function running one training step of rnnlab's LanguageModel, and its token count."""
+    from rnnlab.model import LanguageModel
+
+    s = SIZES
+    model = LanguageModel(s["V"], s["E"], s["H"], cell=cell, seed=0, dtype=dtype)
+    inputs, targets = make_batch(s["N"], s["T"], s["V"])
+    return (lambda: model.loss_and_grads(inputs, targets)), inputs.size
+
+
+def torch_step(cell: str):
+    """The same model in torch.nn (PyTorch's defaults: GRU resets after the product)."""
+    import torch
+
+    s = SIZES
+    torch.manual_seed(0)
+    rec = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+    embed = torch.nn.Embedding(s["V"], s["E"])
+    layer = rec(s["E"], s["H"], batch_first=True)
+    out = torch.nn.Linear(s["H"], s["V"])
+    params = [*embed.parameters(), *layer.parameters(), *out.parameters()]
+    inputs, targets = (torch.from_numpy(a) for a in make_batch(s["N"], s["T"], s["V"]))
+
+    def step():
+        for p in params:
+            p.grad = None
+        hs, _ = layer(embed(inputs))
+        logits = out(hs)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, s["V"]), targets.reshape(-1))
+        loss.backward()
+        return loss.item()
+
+    return step, inputs.numel()
+
+
+def naive_step(cell: str, rows: int):
+    """The tutorial-style loop of bench/naive.py on the first ``rows`` sequences of the batch.
+
+    It handles one sequence at a time, so its tokens/s does not depend on how many rows it
+    gets; fewer rows keep the benchmark short.
+    """
+    sys.path.insert(0, str(HERE))
+    import naive
+    from rnnlab.model import LanguageModel
+
+    s = SIZES
+    model = LanguageModel(s["V"], s["E"], s["H"], cell=cell, seed=0, dtype=np.float32)
+    inputs, targets = make_batch(s["N"], s["T"], s["V"])
+    inputs, targets = inputs[:rows], targets[:rows]
+    return (lambda: naive.loss_and_grads(model.params, cell, inputs, targets)), inputs.size
+
+
+def check_naive_matches_rnnlab() -> float:
+    """Largest relative error between naive and rnnlab gradients (float64, tiny sizes).
+
+    The speed comparison is honest only if both compute the same thing.
+    """
+    sys.path.insert(0, str(HERE))
+    import naive
+    from rnnlab.gradcheck import relative_error
+    from rnnlab.model import LanguageModel
+
+    worst = 0.0
+    inputs, targets = make_batch(3, 5, 7, seed=1)
+    for cell in CELLS:
+        model = LanguageModel(7, 4, 6, cell=cell, seed=1, dtype=np.float64)
+        loss, grads = model.loss_and_grads(inputs, targets)
+        naive_loss, naive_grads = naive.loss_and_grads(model.params, cell, inputs, targets)
+        worst = max([worst, abs(loss - naive_loss) / abs(loss)]
+                    + [relative_error(grads[k], naive_grads[k]) for k in grads])
+    return worst
+
+
+def best_seconds_per_step(step, rounds: int, steps: int, warmup: int) -> float:
+    """Best (smallest) mean time per step over ``rounds`` rounds of ``steps`` steps."""
+    for _ in range(warmup):
+        step()
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+        best = min(best, (time.perf_counter() - start) / steps)
+    return best
+
+
+def _memory_kib(field: str) -> int:
+    """A ``VmRSS`` / ``VmHWM`` line of /proc/self/status in KiB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not found in /proc/self/status")
+
+
+def _reset_peak_memory() -> None:
+    """Make VmHWM restart from the current resident size ("5" in clear_refs, Linux >= 4.0)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass  # then VmHWM still holds the import-time peak; deltas can only be too small
+
+
+def worker(cell: str, impl: str, threads: int, rounds: int, steps: int, naive_rows: int) -> dict:
+    """Measure one row in this process (called in a subprocess by ``main``)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads, user_api="blas"):
+        if impl == "torch":
+            import torch
+
+            torch.set_num_threads(threads)
+        _reset_peak_memory()
+        rss_before = _memory_kib("VmRSS")
+        if impl == "rnnlab":
+            step, tokens = rnnlab_step(cell)
+        elif impl == "torch":
+            step, tokens = torch_step(cell)
+        else:
+            step, tokens = naive_step(cell, naive_rows)
+            rounds, steps = max(1, rounds // 2), 1  # seconds per step: few repeats suffice
+        seconds = best_seconds_per_step(step, rounds, steps, warmup=1 if impl == "naive" else 2)
+        rss_peak = _memory_kib("VmHWM")
+    return {
+        "cell": cell,
+        "impl": impl,
+        "threads": threads,
+        "dtype": "float32",
+        "tokens_per_s": tokens / seconds,
+        "peak_mem_mb": (rss_peak - rss_before) / 1024,
+    }
+
+
+def torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_row(cell, impl, threads, args) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", cell, impl, str(threads),
+           "--rounds", str(args.rounds), "--steps", str(args.steps), "--naive-rows", str(args.naive_rows)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark row {cell}/{impl}/{threads} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def environment() -> dict:
+    from threadpoolctl import threadpool_info
+
+    env = {"python": platform.python_version(), "numpy": np.__version__,
+           "machine": platform.machine(), "cpu_count": os.cpu_count(),
+           "processor": _cpu_model(), "sizes": SIZES,
+           "openblas_env": {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}}
+    if torch_available():
+        import torch
+
+        env["torch"] = torch.__version__
+    return env, threadpool_info()
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def table(rows: list[dict]) -> str:
+    """Throughput per cell and thread count, with the ratios the targets are stated in."""
+    by = {(r["cell"], r["impl"], r["threads"]): r for r in rows}
+    head = (f"{'cell':<5} {'thr':>3} {'rnnlab tok/s':>13} {'torch tok/s':>12} {'naive tok/s':>12} "
+            f"{'rnnlab/torch':>13} {'rnnlab/naive':>13}  peak MB rnnlab/torch/naive")
+    lines = [head, "-" * len(head)]
+    for cell in CELLS:
+        for threads in sorted({r["threads"] for r in rows}):
+            got = {impl: by.get((cell, impl, threads)) for impl in IMPLS}
+            if got["rnnlab"] is None:
+                continue
+            speed = {k: (v["tokens_per_s"] if v else None) for k, v in got.items()}
+            mem = "/".join(f"{v['peak_mem_mb']:.0f}" if v else "-" for v in got.values())
+
+            def ratio(other, target):
+                if speed[other] is None:
+                    return f"{'-':>13}"
+                value = speed["rnnlab"] / speed[other]
+                mark = "" if threads != 1 else (" ok" if value >= target else " MISS")
+                return f"{value:>8.2f}x{mark:<4}"
+
+            fmt = lambda v: f"{v:>12,.0f}" if v is not None else f"{'-':>12}"  # noqa: E731
+            lines.append(f"{cell:<5} {threads:>3} {speed['rnnlab']:>13,.0f} {fmt(speed['torch'])} "
+                         f"{fmt(speed['naive'])} {ratio('torch', TARGET_VS_TORCH)} "
+                         f"{ratio('naive', TARGET_VS_NAIVE)}  {mem}")
+    lines.append(f"targets at 1 thread: rnnlab/torch >= {TARGET_VS_TORCH}x, rnnlab/naive >= {TARGET_VS_NAIVE:.0f}x")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: fewer rounds, fewer naive rows")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS))
+    parser.add_argument("--impls", nargs="+", choices=IMPLS, default=list(IMPLS))
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds per row (best is kept)")
+    parser.add_argument("--steps", type=int, default=4, help="training steps per round")
+    parser.add_argument("--naive-rows", type=int, default=4, help="sequences the naive loop processes")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
+    parser.add_argument("--worker", nargs=3, metavar=("CELL", "IMPL", "THREADS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        cell, impl, threads = args.worker
+        print(json.dumps(worker(cell, impl, int(threads), args.rounds, args.steps, args.naive_rows)))
+        return
+    if args.quick:
+        args.rounds, args.steps, args.naive_rows = 2, 2, 1
+
+    agreement = check_naive_matches_rnnlab()
+    print(f"naive vs rnnlab, float64 loss and gradients: max relative error {agreement:.1e}")
+    if agreement > 1e-8:
+        raise SystemExit("bench/naive.py does not compute what rnnlab computes; fix it before timing")
+    impls = [i for i in args.impls if i != "torch" or torch_available()]
+    if "torch" in args.impls and "torch" not in impls:
+        print("torch is not installed: torch rows skipped (pip install torch==2.13.0)")
+    env, blas = environment()
+    print(f"{env['processor']}, {env['cpu_count']} CPUs; OPENBLAS_* = {env['openblas_env'] or 'unset'}")
+    rows = []
+    for threads in args.threads:
+        for cell in args.cells:
+            for impl in impls:
+                row = run_row(cell, impl, threads, args)
+                print(f"  {cell:<5} {impl:<7} {threads} thread(s): {row['tokens_per_s']:>10,.0f} tokens/s", flush=True)
+                rows.append(row)
+    print()
+    print(table(rows))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    result = {"rows": rows, "blas": blas, "env": env["openblas_env"], "system": env,
+              "naive_check_max_rel_error": agreement,
+              "settings": {"rounds": args.rounds, "steps": args.steps, "naive_rows": args.naive_rows,
+                           "quick": args.quick},
+              "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    args.out.write_text(json.dumps(result, indent=2))
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,269 @@
+"""GRU, gate order r, z, n (as PyTorch), two biases: one step and a whole sequence.
+
+    W_x (D, 3H), W_h (H, 3H), b_x (3H,), b_h (3H,)
+    r = sigmoid(x W_xr + b_xr + h_prev W_hr + b_hr)        reset gate
+    z = sigmoid(x W_xz + b_xz + h_prev W_hz + b_hz)        update gate
+    reset_after=True  (PyTorch, Keras default):  n = tanh(x W_xn + b_xn + r * (h_prev W_hn + b_hn))
+    reset_after=False (Cho et al. 2014, d2l):    n = tanh(x W_xn + b_xn + (r * h_prev) W_hn + b_hn)
+    h_next = (1 - z) * n + z * h_prev  =  n + z * (h_prev - n)
+
+With reset_after=True the whole recurrent product ``h_prev W_h`` is one matrix product per step.
+With reset_after=False the candidate needs ``r`` first, so each step takes two products:
+``h_prev W_h[:, :2H]`` for the gates, then ``(r * h_prev) W_h[:, 2H:]`` for the candidate.
+In that variant b_xn and b_hn are simply added, so they receive the same gradient.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._common import check_inputs, check_upstream, states_before, zeros_if_none
+
+__all__ = [
+    "GRUStepCache",
+    "GRUCache",
+    "gru_step_forward",
+    "gru_step_backward",
+    "gru_forward",
+    "gru_backward",
+]
+
+
+class GRUStepCache(NamedTuple):
+    """What ``gru_step_backward`` needs from one forward step; r, z, n are for plotting too."""
+
+    x: np.ndarray  # (N, D)
+    h_prev: np.ndarray  # (N, H)
+    W_x: np.ndarray  # (D, 3H)
+    W_h: np.ndarray  # (H, 3H)
+    r: np.ndarray  # (N, H) reset gate
+    z: np.ndarray  # (N, H) update gate
+    n: np.ndarray  # (N, H) candidate
+    hn: np.ndarray | None  # (N, H) h_prev W_hn + b_hn (reset_after=True), else None
+    rh: np.ndarray | None  # (N, H) r * h_prev (reset_after=False), else None
+    reset_after: bool
+
+
+class GRUCache(NamedTuple):
+    """What ``gru_backward`` needs from a whole forward pass."""
+
+    xs: np.ndarray  # (N, T, D)
+    h0: np.ndarray  # (N, H) (zeros when none was given)
+    W_x: np.ndarray  # (D, 3H)
+    W_h: np.ndarray  # (H, 3H)
+    hs: np.ndarray  # (N, T, H)
+    gates: np.ndarray  # (N, T, 3H) activations r, z, n side by side
+    hn: np.ndarray | None  # (N, T, H) h_prev W_hn + b_hn per step (reset_after=True), else None
+    rh: np.ndarray | None  # (N, T, H) r * h_prev per step (reset_after=False), else None
+    reset_after: bool
+
+
+def _check_gru(x_name, x, x_dims, h_name, h, W_x, W_h, b_x, b_h, reset_after):
+    if not isinstance(reset_after, (bool, np.bool_)):
+        raise TypeError(f"reset_after: expected True or False, got {reset_after!r}")
+    return check_inputs((x_name, x, x_dims), ("W_x", W_x, "D, 3H"), (h_name, h, "N, H"),
+                        ("W_h", W_h, "H, 3H"), ("b_x", b_x, "3H"), ("b_h", b_h, "3H"))
+
+
+def _sigmoid_(a: np.ndarray) -> np.ndarray:
+    """In-place sigmoid through tanh, ``0.5 + 0.5 * tanh(a / 2)``, which cannot overflow."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
+    return a
+
+
+def _split(gates: np.ndarray):
+    """``(..., 3H)`` -> the three ``(..., H)`` views r, z, n."""
+    H = gates.shape[-1] // 3
+    return gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H :]
+
+
+def gru_step_forward(x, h_prev, W_x, W_h, b_x, b_h, reset_after=True):
+    """One GRU step.
+
+    Args:
+        x: (N, D) inputs; h_prev: (N, H) previous hidden state.
+        W_x: (D, 3H), W_h: (H, 3H), b_x: (3H,), b_h: (3H,) stacked parameters, order r, z, n.
+        reset_after: where the reset gate acts (see the module docstring).
+
+    Returns:
+        h_next: (N, H); cache: ``GRUStepCache`` (exposes r, z, n).
+    """
+    _check_gru("x", x, "N, D", "h_prev", h_prev, W_x, W_h, b_x, b_h, reset_after)
+    H = h_prev.shape[1]
+    ax = x @ W_x + b_x
+    if reset_after:
+        ah = h_prev @ W_h + b_h
+        r = _sigmoid_(ax[:, :H] + ah[:, :H])
+        z = _sigmoid_(ax[:, H : 2 * H] + ah[:, H : 2 * H])
+        hn, rh = ah[:, 2 * H :], None
+        n = np.tanh(ax[:, 2 * H :] + r * hn)
+    else:
+        ah = h_prev @ W_h[:, : 2 * H] + b_h[: 2 * H]
+        r = _sigmoid_(ax[:, :H] + ah[:, :H])
+        z = _sigmoid_(ax[:, H : 2 * H] + ah[:, H:])
+        hn, rh = None, r * h_prev
+        n = np.tanh(ax[:, 2 * H :] + rh @ W_h[:, 2 * H :] + b_h[2 * H :])
+    h_next = n + z * (h_prev - n)
+    return h_next, GRUStepCache(x, h_prev, W_x, W_h, r, z, n, hn, rh, bool(reset_after))
+
+
+def gru_step_backward(dh_next, cache: GRUStepCache):
+    """Backward pass of ``gru_step_forward``.
+
+    Args:
+        dh_next: (N, H) gradient with respect to ``h_next``.
+        cache: from ``gru_step_forward``.
+
+    Returns:
+        dx (N, D), dh_prev (N, H), dW_x (D, 3H), dW_h (H, 3H), db_x (3H,), db_h (3H,).
+    """
+    x, h_prev, W_x, W_h, r, z, n, hn, rh, reset_after = cache
+    N, H = h_prev.shape
+    check_upstream("dh_next", dh_next, "N, H", {"N": N, "H": H}, x.dtype)
+    dan = dh_next * (1 - z) * (1 - n * n)  # through h_next = (1 - z) n + z h_prev, then tanh
+    daz = dh_next * (h_prev - n) * z * (1 - z)
+    dh_prev = dh_next * z
+    if reset_after:
+        dar = dan * hn * r * (1 - r)
+        dah = np.concatenate([dar, daz, dan * r], axis=1)  # gradient w.r.t. h_prev W_h + b_h
+        dW_h = h_prev.T @ dah
+        dh_prev += dah @ W_h.T
+        db_h = dah.sum(axis=0)
+    else:
+        drh = dan @ W_h[:, 2 * H :].T
+        dar = drh * h_prev * r * (1 - r)
+        dah_rz = np.concatenate([dar, daz], axis=1)
+        dW_h = np.concatenate([h_prev.T @ dah_rz, rh.T @ dan], axis=1)
+        dh_prev += drh * r + dah_rz @ W_h[:, : 2 * H].T
+        db_h = np.concatenate([dah_rz.sum(axis=0), dan.sum(axis=0)])
+    dax = np.concatenate([dar, daz, dan], axis=1)  # gradient w.r.t. x W_x + b_x
+    return dax @ W_x.T, dh_prev, x.T @ dax, dW_h, dax.sum(axis=0), db_h
+
+
+def gru_forward(xs, h0, W_x, W_h, b_x, b_h, reset_after=True):
+    """A GRU over a whole batch of sequences.
+
+    Args:
+        xs: (N, T, D) inputs, batch first.
+        h0: (N, H) initial hidden state, or ``None`` for zeros.
+        W_x: (D, 3H), W_h: (H, 3H), b_x: (3H,), b_h: (3H,) stacked parameters, order r, z, n.
+        reset_after: where the reset gate acts (see the module docstring).
+
+    Returns:
+        hs: (N, T, H) every hidden state.
+        cache: ``GRUCache``; ``cache.gates`` (N, T, 3H) holds the activations r, z, n.
+    """
+    sizes, dtype = _check_gru("xs", xs, "N, T, D", "h0", h0, W_x, W_h, b_x, b_h, reset_after)
+    N, T, D, H = sizes["N"], sizes["T"], sizes["D"], sizes["H"]
+    h0 = zeros_if_none(h0, (N, H), dtype)
+    # Input projections of all steps in one product. The recurrent biases that are plain
+    # additive terms (b_hr, b_hz, and b_hn when reset_after=False) are folded in here as well.
+    gates = (xs.reshape(N * T, D) @ W_x).reshape(N, T, 3 * H)
+    gates += b_x
+    if reset_after:
+        gates[..., : 2 * H] += b_h[: 2 * H]
+    else:
+        gates += b_h
+    hs = np.empty((N, T, H), dtype)
+    recurrent = np.empty((N, T, H), dtype)  # hn or rh, whichever the variant needs
+    W_hrz, W_hn, b_hn = W_h[:, : 2 * H], W_h[:, 2 * H :], b_h[2 * H :]
+    ah_rz = np.empty((N, 2 * H), dtype)  # scratch for one step's recurrent products
+    ah_n = np.empty((N, H), dtype)
+    ah = np.empty((N, 3 * H), dtype)
+    h = h0
+    for t in range(T):
+        a = gates[:, t]  # holds the input terms of step t; becomes r, z, n in place
+        a_rz, a_n = a[:, : 2 * H], a[:, 2 * H :]
+        if reset_after:
+            np.matmul(h, W_h, out=ah)  # all three recurrent products at once
+            a_rz += ah[:, : 2 * H]
+            r = _sigmoid_(a_rz)[:, :H]
+            hn = np.add(ah[:, 2 * H :], b_hn, out=recurrent[:, t])
+            a_n += np.multiply(r, hn, out=ah_n)
+        else:
+            a_rz += np.matmul(h, W_hrz, out=ah_rz)
+            r = _sigmoid_(a_rz)[:, :H]
+            rh = np.multiply(r, h, out=recurrent[:, t])
+            a_n += np.matmul(rh, W_hn, out=ah_n)
+        n = np.tanh(a_n, out=a_n)
+        z = a[:, H : 2 * H]
+        h_t = hs[:, t]  # h_t = n + z * (h - n)
+        np.subtract(h, n, out=h_t)
+        h_t *= z
+        h_t += n
+        h = h_t
+    hn, rh = (recurrent, None) if reset_after else (None, recurrent)
+    return hs, GRUCache(xs, h0, W_x, W_h, hs, gates, hn, rh, bool(reset_after))
+
+
+def gru_backward(dhs, cache: GRUCache):
+    """Backpropagation through time for ``gru_forward``.
+
+    Args:
+        dhs: (N, T, H) gradient of the loss with respect to every hidden state.
+        cache: from ``gru_forward``.
+
+    Returns:
+        dxs (N, T, D), dh0 (N, H), dW_x (D, 3H), dW_h (H, 3H), db_x (3H,), db_h (3H,).
+    """
+    xs, h0, W_x, W_h, hs, gates, hn, rh, reset_after = cache
+    N, T, D = xs.shape
+    H = h0.shape[1]
+    check_upstream("dhs", dhs, "N, T, H", {"N": N, "T": T, "H": H}, xs.dtype)
+    r, z, n = _split(gates)
+    hs_prev = states_before(hs, h0)
+    # da (N, T, 3H) becomes the gradient with respect to the pre-activations of r, z, n.
+    # Each column first holds the factor that does not depend on the recurrence, computed for
+    # all steps at once; the loop then multiplies in the gradient arriving at that step.
+    da = np.empty((N, T, 3 * H), xs.dtype)
+    dar, daz, da_n_cols = _split(da)
+    np.subtract(1, r, out=dar)  # sigmoid'(a_r) * (what r multiplies)
+    dar *= r
+    dar *= hn if reset_after else hs_prev
+    np.subtract(1, z, out=daz)  # sigmoid'(a_z) * dh_t/dz_t
+    daz *= z
+    daz *= hs_prev - n
+    # With reset_after=True the n columns of da hold dan * r during the loop (the gradient
+    # w.r.t. h_prev W_hn + b_hn); dan itself lives in its own array.
+    dan = np.empty((N, T, H), xs.dtype) if reset_after else da_n_cols
+    np.multiply(n, n, out=dan)  # tanh'(a_n) * dh_t/dn_t
+    np.subtract(1, dan, out=dan)
+    dan *= 1 - z
+    W_hrz_T, W_hn_T = W_h[:, : 2 * H].T, W_h[:, 2 * H :].T
+    dh = np.zeros((N, H), xs.dtype)  # gradient from step t+1 into h_t
+    dh_t = np.empty((N, H), xs.dtype)
+    drh = np.empty((N, H), xs.dtype)
+    for t in range(T - 1, -1, -1):
+        np.add(dhs[:, t], dh, out=dh_t)
+        dan[:, t] *= dh_t
+        daz[:, t] *= dh_t
+        if reset_after:
+            dar[:, t] *= dan[:, t]
+            np.multiply(dan[:, t], r[:, t], out=da_n_cols[:, t])
+            dh = da[:, t] @ W_h.T
+        else:
+            np.matmul(dan[:, t], W_hn_T, out=drh)  # gradient w.r.t. r * h_prev
+            dar[:, t] *= drh
+            dh = da[:, t, : 2 * H] @ W_hrz_T
+            dh += np.multiply(drh, r[:, t], out=drh)
+        dh += np.multiply(dh_t, z[:, t], out=dh_t)  # the direct path h_t = ... + z * h_prev
+    da_2d = da.reshape(N * T, 3 * H)
+    hs_prev_2d = hs_prev.reshape(N * T, H)
+    if reset_after:
+        dW_h = hs_prev_2d.T @ da_2d
+        db_h = da_2d.sum(axis=0)
+        da_n_cols[...] = dan  # the input side of n sees dan, not dan * r
+    else:
+        dW_h = np.concatenate(
+            [hs_prev_2d.T @ da_2d[:, : 2 * H], rh.reshape(N * T, H).T @ da_2d[:, 2 * H :]], axis=1
+        )
+    db_x = da_2d.sum(axis=0)
+    if not reset_after:
+        db_h = db_x.copy()  # b_h enters exactly where b_x does
+    dxs = (da_2d @ W_x.T).reshape(N, T, D)
+    dW_x = xs.reshape(N * T, D).T @ da_2d
+    return dxs, dh, dW_x, dW_h, db_x, db_h

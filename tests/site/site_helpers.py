@@ -1,0 +1,35 @@
+"""Paths and page lists shared by the site tests (imported by conftest.py and the test modules)."""
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "_build" / "html"
+ARTIFACTS = ROOT / "artifacts"
+
+
+def _load_pair_notebooks():
+    """tools/pair_notebooks.py as a module (tools/ is a folder of scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        "pair_notebooks", ROOT / "tools" / "pair_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+pair_notebooks = _load_pair_notebooks()
+
+# Every page of the table of contents (docnames such as "book/04-lstm/gates"), in reading order.
+TOC_PAGES = pair_notebooks.toc_files(ROOT)
+# The pages that are MyST notebooks: they have an .ipynb twin and launch buttons.
+NOTEBOOK_PAGES = [md.relative_to(ROOT).with_suffix("").as_posix()
+                  for md in pair_notebooks.notebook_pages(ROOT)]
+
+
+def skip_or_fail(reason: str):
+    """Skip with ``reason``; under CI=true the missing prerequisite is a failure instead."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run this test, but: {reason}")
+    pytest.skip(reason)

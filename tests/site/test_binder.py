@@ -1,0 +1,150 @@
+"""Binder-like run of every page: a fresh venv from binder/requirements.txt, a real Jupyter kernel.
+
+repo2docker cannot run here (no Docker), so this does what it would do: create a new virtual
+environment with Python 3.11, `pip install -r binder/requirements.txt` from the repository root
+(where `-e .` installs rnnlab), then execute the committed .ipynb twin of every page (the file
+the Binder and Colab buttons open) on an IPython kernel of that environment, with the page's
+folder as working directory. Two pages run at a time (SITE_BINDER_WORKERS): the machines have
+two cores and most of a page's time is spent in one Python thread.
+
+Per page it records the wall time (kernel start to last cell) and the kernel's peak resident
+memory (VmHWM from /proc; Linux only) into artifacts/page_budget.json, which
+`python tools/page_budget.py` prints as a table. A page fails when a cell raises, when it runs
+over PAGE_SECONDS, or when its kernel peaks over PAGE_MEMORY_MB (Binder gives 2 GB).
+"""
+import asyncio
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyter_client import AsyncKernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+from nbclient import NotebookClient
+
+from site_helpers import NOTEBOOK_PAGES, ROOT
+
+pytestmark = [pytest.mark.binder, pytest.mark.slow]
+
+PAGE_SECONDS = 60
+PAGE_MEMORY_MB = 1536
+CELL_TIMEOUT = 2 * PAGE_SECONDS  # a cell past this is stuck: stop it rather than hang the suite
+WORKERS = int(os.environ.get("SITE_BINDER_WORKERS", "2"))
+KERNEL_NAME = "binder-venv"
+
+
+def create_binder_venv(venv: Path) -> Path:
+    """Create ``venv`` and install binder/requirements.txt into it; returns its python."""
+    base = shutil.which("python3.11") or sys.executable
+    subprocess.run([base, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    # From the repository root, as repo2docker runs it: `-e .` in the file means this checkout.
+    result = subprocess.run(
+        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q",
+         "-r", "binder/requirements.txt"],
+        cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, f"pip install -r binder/requirements.txt failed:\n{result.stdout}{result.stderr}"
+    return python
+
+
+def write_kernelspec(python: Path, kernels_dir: Path) -> None:
+    """A kernel spec named KERNEL_NAME that starts IPython with ``python`` (the Binder venv)."""
+    spec_dir = kernels_dir / KERNEL_NAME
+    spec_dir.mkdir(parents=True)
+    spec = {"argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "Binder-like venv", "language": "python"}
+    (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
+
+
+def kernel_env(venv: Path) -> dict[str, str]:
+    """The environment a Binder kernel would see: the venv first on PATH, no outer venv."""
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env["VIRTUAL_ENV"] = str(venv)
+    return env
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """The process's peak resident set size in MB (VmHWM), or None where /proc is absent."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        return None
+    for line in status.read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB -> MB
+    return None
+
+
+async def run_page(docname: str, kernels_dir: Path, env: dict, gate: asyncio.Semaphore) -> dict:
+    """Execute the page's .ipynb on a fresh kernel; returns its budget record."""
+    async with gate:
+        notebook = ROOT / f"{docname}.ipynb"
+        nb = nbformat.read(notebook, as_version=4)
+        km = AsyncKernelManager(kernel_name=KERNEL_NAME,
+                                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels_dir)]))
+        record = {"page": docname, "seconds": None, "peak_mb": None, "error": None}
+        start = time.perf_counter()
+        await km.start_kernel(cwd=str(notebook.parent), env=env)
+        client = NotebookClient(nb, km=km, kernel_name=KERNEL_NAME, timeout=CELL_TIMEOUT,
+                                allow_errors=False, resources={"metadata": {"path": str(notebook.parent)}})
+        try:
+            await client.async_execute()
+        except Exception as exc:  # a failing cell: record it, the page's test reports it
+            record["error"] = f"{type(exc).__name__}: {str(exc)[-2000:]}"
+        finally:
+            record["seconds"] = round(time.perf_counter() - start, 2)
+            # The client does not own `km`, so the kernel is still alive: read its peak now.
+            pid = km.provisioner.process.pid if km.provisioner and km.provisioner.process else None
+            peak = peak_rss_mb(pid) if pid else None
+            record["peak_mb"] = round(peak, 1) if peak is not None else None
+            if client.kc is not None:
+                client.kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+        return record
+
+
+async def run_pages(pages: list[str], kernels_dir: Path, env: dict) -> list[dict]:
+    """Run ``pages`` WORKERS at a time; records in the order of ``pages``."""
+    gate = asyncio.Semaphore(WORKERS)
+    return await asyncio.gather(*(run_page(p, kernels_dir, env, gate) for p in pages))
+
+
+@pytest.fixture(scope="module")
+def page_records(tmp_path_factory, artifacts_dir) -> dict[str, dict]:
+    """Build the Binder-like venv, run every notebook page once, write artifacts/page_budget.json."""
+    if not NOTEBOOK_PAGES:
+        pytest.fail("no notebook pages found in _toc.yml")
+    work = tmp_path_factory.mktemp("binder")
+    venv = work / "venv"
+    setup_start = time.perf_counter()
+    python = create_binder_venv(venv)
+    write_kernelspec(python, work / "kernels")
+    setup_seconds = round(time.perf_counter() - setup_start, 1)
+    records = asyncio.run(run_pages(NOTEBOOK_PAGES, work / "kernels", kernel_env(venv)))
+    report = {
+        "workers": WORKERS,
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "venv_setup_seconds": setup_seconds,
+        "limits": {"seconds": PAGE_SECONDS, "peak_mb": PAGE_MEMORY_MB},
+        "pages": records,
+    }
+    (artifacts_dir / "page_budget.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return {r["page"]: r for r in records}
+
+
+@pytest.mark.parametrize("docname", NOTEBOOK_PAGES)
+def test_page_runs_in_binder_within_budget(docname, page_records):
+    record = page_records[docname]
+    assert record["error"] is None, f"{docname}.ipynb failed in the Binder-like venv: {record['error']}"
+    assert record["seconds"] <= PAGE_SECONDS, \
+        f"{docname} took {record['seconds']} s (limit {PAGE_SECONDS} s, {WORKERS} pages at a time)"
+    if record["peak_mb"] is not None:
+        assert record["peak_mb"] <= PAGE_MEMORY_MB, \
+            f"{docname} peaked at {record['peak_mb']} MB (limit {PAGE_MEMORY_MB} MB)"

@@ -1,0 +1,203 @@
+"""The built site in a real headless Chromium, offline.
+
+The site (``_build/html``) is served on 127.0.0.1 and every request to any other host is
+aborted, so a page that still shows its maths and widgets proves that the self-hosted
+JavaScript (vendor/) is enough. For every page of the table of contents: it loads with no
+console error outside the allow-list below; its maths is typeset by MathJax with no raw TeX
+left; its widgets render; a full-page screenshot is saved to artifacts/screenshots/. The launch
+buttons are links in the built HTML: they are read from the files (no browser needed) and must
+open .ipynb files that exist in the repository.
+
+Chromium comes from the system (/usr/bin/chromium, `apt-get install chromium`; CI installs it
+through tools/system-deps.sh), driven by the Python playwright package without
+`playwright install`. Without Chromium the tests skip with the reason, or fail under CI=true.
+"""
+import functools
+import html.parser
+import http.server
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from site_helpers import NOTEBOOK_PAGES, ROOT, TOC_PAGES, skip_or_fail
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+# Console errors that are known and harmless with the pinned versions; anything else fails.
+ALLOWED_CONSOLE_ERRORS = {
+    # sphinx-thebe 0.3.1 emits its `const THEBE_JS_URL` configuration script twice per page.
+    "thebe config declared twice": re.compile(r"Identifier 'THEBE_JS_URL' has already been declared"),
+    # html-manager 1.0 typesets widget labels through the MathJax 2 API (MathJax.Hub.Queue);
+    # MathJax 3 has no Hub, so label maths stays as text. Only on pages with widgets.
+    "widget manager calls MathJax 2 API": re.compile(r"reading 'Queue'"),
+    # pydata-sphinx-theme on a browser profile that never stored a light/dark choice.
+    "theme mode not stored yet": re.compile(r"Got invalid theme mode: \. Resetting to auto\."),
+}
+# Raw TeX delimiters that must not survive typesetting in the page's prose.
+RAW_TEX = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{")
+# Launch buttons: where the book theme puts the notebook path in each provider's URL.
+COLAB_PATH = re.compile(r"^/github/[^/]+/[^/]+/blob/[^/]+/(?P<path>.+)$")
+
+# The article's visible prose, without code, typeset maths and scripts (where "$" is legitimate).
+PROSE_JS = """() => {
+  const main = document.querySelector('article') || document.body;
+  const copy = main.cloneNode(true);
+  copy.querySelectorAll('pre, code, mjx-container, script, style, .cell_output, .output')
+      .forEach(e => e.remove());
+  return copy.innerText;
+}"""
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Static file handler that does not print a log line per request."""
+
+    def log_message(self, format, *args):
+        """Silence the per-request log (pytest would show it for every failing page)."""
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site):
+    """Serve the built site on 127.0.0.1 from a background thread; yields the base URL."""
+    handler = functools.partial(QuietHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(site_url, tmp_path_factory):
+    """A headless Chromium context in which every request off 127.0.0.1 is aborted.
+
+    Yields ``(context, blocked)``: ``blocked`` collects the URLs that were refused.
+    """
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        skip_or_fail(f"Chromium is not installed ({CHROMIUM}): "
+                     "install it with `sudo apt-get install chromium` to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    blocked = []
+
+    def only_local(route):
+        if route.request.url.startswith(site_url + "/"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+            headless=True, args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(30_000)
+        context.route("**/*", only_local)
+        yield context, blocked
+        context.close()
+
+
+def open_page(context, url):
+    """Open ``url``; returns (page, errors, failed): console/page errors and HTTP failures."""
+    page = context.new_page()
+    errors, failed = [], []
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("response", lambda resp: resp.status >= 400 and failed.append(f"{resp.status} {resp.url}"))
+    response = page.goto(url, wait_until="load")
+    assert response is not None and response.ok, f"{url} answered {response and response.status}"
+    return page, errors, failed
+
+
+def wait_for_mathjax(page):
+    """Wait until MathJax has finished its first typesetting pass on ``page``."""
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+    page.evaluate("() => MathJax.startup.promise")
+
+
+def unexpected(errors):
+    """The console errors that no entry of ALLOWED_CONSOLE_ERRORS explains."""
+    return [e for e in errors if not any(p.search(e) for p in ALLOWED_CONSOLE_ERRORS.values())]
+
+
+class LinkCollector(html.parser.HTMLParser):
+    """Collects the href of every <a> element of an HTML document."""
+
+    def __init__(self):
+        super().__init__()
+        self.hrefs = []
+
+    def handle_starttag(self, tag, attrs):
+        """Record the href of each anchor."""
+        if tag == "a":
+            self.hrefs.extend(value for name, value in attrs if name == "href" and value)
+
+
+def launch_targets(html_text):
+    """Repository paths the page's Binder and Colab buttons open: {"binder": path, "colab": path}."""
+    collector = LinkCollector()
+    collector.feed(html_text)
+    targets = {}
+    for href in collector.hrefs:
+        url = urlparse(href)
+        if url.netloc == "mybinder.org":
+            urlpath = parse_qs(url.query).get("urlpath", [""])[0]
+            targets["binder"] = urlpath.removeprefix("lab/tree/").removeprefix("tree/")
+        elif url.netloc == "colab.research.google.com":
+            match = COLAB_PATH.match(url.path)
+            targets["colab"] = match["path"] if match else url.path
+    return targets
+
+
+@pytest.mark.parametrize("docname", TOC_PAGES)
+def test_page_renders_offline(docname, browser, site_url, artifacts_dir):
+    """Loads with no unexpected console error, maths typeset, widgets shown, screenshot saved."""
+    context, blocked = browser
+    blocked.clear()
+    page, errors, failed = open_page(context, f"{site_url}/{docname}.html")
+    try:
+        n_math = page.locator(".math").count()
+        if n_math:
+            wait_for_mathjax(page)
+            n_typeset = page.locator("mjx-container").count()
+            assert n_typeset >= n_math, f"{n_math} maths elements but {n_typeset} typeset"
+            assert page.locator("mjx-merror").count() == 0, "MathJax reported a TeX error"
+        raw = RAW_TEX.findall(page.evaluate(PROSE_JS))
+        assert not raw, f"raw TeX left in the page text: {raw[:5]}"
+
+        n_widgets = page.locator("script[type='application/vnd.jupyter.widget-view+json']").count()
+        if n_widgets:
+            page.wait_for_selector(".jupyter-widgets", state="attached")
+            shown = page.locator(".jupyter-widgets").count()
+            assert shown >= n_widgets, f"{n_widgets} widget views in the page, {shown} rendered"
+
+        shots = artifacts_dir / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / f"{docname.replace('/', '__')}.png"), full_page=True)
+
+        assert not failed, f"resources missing from the built site: {failed}"
+        assert not blocked, f"the page tried to reach the network (blocked): {blocked}"
+        assert not unexpected(errors), f"console errors: {unexpected(errors)}"
+    finally:
+        page.close()
+
+
+# The buttons are plain links in the built HTML: checked there, without a browser round trip.
+@pytest.mark.parametrize("docname", NOTEBOOK_PAGES)
+def test_launch_buttons_open_committed_notebooks(docname, built_site):
+    """Binder and Colab buttons open this page's .ipynb twin, which exists in the repository."""
+    targets = launch_targets((built_site / f"{docname}.html").read_text(encoding="utf-8"))
+    expected = f"{docname}.ipynb"
+    assert targets == {"binder": expected, "colab": expected}, \
+        f"launch buttons open {targets}, expected {expected} for both"
+    assert (ROOT / expected).is_file(), f"{expected} is not in the repository"

@@ -1,0 +1,363 @@
+"""Tests for rnnlab.train: the loop, history, divergence stop, evaluation and checkpoints."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+from rnnlab import data
+from rnnlab.model import LanguageModel
+from rnnlab.optim import SGD, Adam
+from rnnlab.train import (
+    Checkpoint,
+    History,
+    TrainingDiverged,
+    evaluate,
+    load_checkpoint,
+    perplexity,
+    save_checkpoint,
+    train,
+)
+
+TEXT = "바람이 분다. 살아야겠다. the wind rises; we must try to live. "
+
+
+def encode(text):
+    """Character ids with a sorted (deterministic) alphabet."""
+    alphabet = sorted(set(text))
+    return np.array([alphabet.index(c) for c in text], dtype=np.int64), len(alphabet)
+
+
+def windows(ids, N, T):
+    """Contiguous (inputs (N, T), targets (N, T)) batches; row k reads its own stretch of ids."""
+    L = (len(ids) - 1) // N
+    xs, ys = ids[: N * L].reshape(N, L), ids[1 : N * L + 1].reshape(N, L)
+    return [(xs[:, s : s + T], ys[:, s : s + T]) for s in range(0, L - T + 1, T)]
+
+
+def small_lm(V, **kwargs):
+    options = dict(cell="gru", seed=0)
+    options.update(kwargs)
+    return LanguageModel(V, 8, 16, **options)
+
+
+class ScriptedModel:
+    """A one-parameter stand-in whose losses follow a script (to diverge at a known step)."""
+
+    def __init__(self, losses, grad=1.0):
+        self.params = {"w": np.zeros(1)}
+        self.losses, self.grad, self.calls = list(losses), grad, 0
+
+    def loss_and_grads(self, inputs, targets, mask=None):
+        self.calls += 1
+        return self.losses[self.calls - 1], {"w": np.full(1, self.grad)}
+
+
+# ----------------------------------------------------------------- the loop
+
+
+def test_same_seed_gives_the_same_loss_curve_bit_for_bit():
+    ids, V = encode(TEXT)
+    data = windows(ids, 4, 6)
+
+    def run(seed):
+        model = small_lm(V, dropout=0.3, seed=seed)
+        return train(model, Adam(model.params, lr=0.01), data, epochs=3, progress=False).losses
+
+    first, second = run(0), run(0)
+    assert first == second
+    assert run(1) != first  # the seed matters, so the equality above is not vacuous
+
+
+def test_untrained_model_first_loss_is_about_log_V():
+    ids, V = encode(TEXT)
+    model = small_lm(V, dtype=np.float64)
+    history = train(model, SGD(model.params, lr=0.1), windows(ids, 4, 6)[:1], steps=1,
+                    progress=False)
+    assert history.losses[0] == pytest.approx(math.log(V), rel=0.02)
+
+
+def test_small_model_overfits_a_short_text():
+    ids, V = encode(TEXT)
+    model = LanguageModel(V, 16, 48, cell="gru", seed=0)
+    history = train(model, Adam(model.params, lr=0.02), windows(ids, 2, len(ids) // 2 - 1),
+                    steps=250, clip_norm=5.0, progress=False)
+    assert history.losses[0] > 3.0
+    assert history.losses[-1] < 0.05
+
+
+def test_history_records_every_update_and_epoch():
+    ids, V = encode(TEXT)
+    data = windows(ids, 4, 5)
+    model = small_lm(V)
+    history = train(model, Adam(model.params, lr=0.01), data, epochs=2, progress=False)
+    n = len(data)
+    assert len(history.losses) == len(history.grad_norms) == 2 * n
+    assert history.epoch_steps == [n, 2 * n] and history.num_updates == 2 * n
+    np.testing.assert_allclose(history.epoch_losses[0], np.mean(history.losses[:n]))
+    assert history.perplexities == [math.exp(x) for x in history.epoch_losses]
+    assert history.wall_time > 0
+
+
+def test_steps_repeat_epochs_and_stop_mid_epoch():
+    ids, V = encode(TEXT)
+    data = windows(ids, 4, 5)
+    model = small_lm(V)
+    history = train(model, Adam(model.params, lr=0.01), data, steps=len(data) + 2,
+                    progress=True)
+    assert history.num_updates == len(data) + 2
+    assert history.epoch_steps == [len(data), len(data) + 2]  # the partial epoch counts
+
+
+def test_validation_every_k_updates_and_at_the_end():
+    ids, V = encode(TEXT)
+    data = windows(ids, 4, 5)
+    model = small_lm(V)
+    history = train(model, Adam(model.params, lr=0.01), data, steps=7, val_batches=data[:2],
+                    eval_every=3, progress=False)
+    assert history.val_steps == [3, 6, 7]
+    assert history.val_perplexities == [math.exp(x) for x in history.val_losses]
+    by_epoch = train(model, Adam(model.params, lr=0.01), data, epochs=2, val_batches=data[:2],
+                     progress=False)
+    assert by_epoch.val_steps == by_epoch.epoch_steps
+
+
+def test_samples_every_k_updates_in_inference_mode():
+    ids, V = encode(TEXT)
+    model = small_lm(V, dropout=0.5)
+    seen_modes = []
+
+    def sample_fn(m):
+        seen_modes.append(m.training)
+        return "".join(map(str, m.generate([0], 5, greedy=True)))
+
+    history = train(model, Adam(model.params, lr=0.01), windows(ids, 4, 5), steps=6,
+                    sample_fn=sample_fn, sample_every=2, progress=False)
+    assert [s["step"] for s in history.samples] == [2, 4, 6]
+    assert all(isinstance(s["text"], str) and s["text"] for s in history.samples)
+    assert seen_modes == [False] * 3 and model.training  # dropout off while sampling only
+
+
+def test_stateful_model_is_reset_at_each_epoch_start():
+    ids, V = encode(TEXT)
+    model = small_lm(V, stateful=True)
+    resets = []
+    original = model.reset_state
+    model.reset_state = lambda: (resets.append(model.layers.state), original())
+    train(model, Adam(model.params, lr=0.01), windows(ids, 4, 5), epochs=3, progress=False)
+    assert len(resets) == 3
+    assert resets[0] == [None]  # a fresh model; later resets drop a carried state
+    assert all(state[0] is not None for state in resets[1:])
+
+
+def test_continuing_a_history_counts_updates_across_calls():
+    ids, V = encode(TEXT)
+    data = windows(ids, 4, 5)
+    model = small_lm(V)
+    opt = Adam(model.params, lr=0.01)
+    history = train(model, opt, data, epochs=1, progress=False)
+    same = train(model, opt, data, epochs=1, history=history, progress=False)
+    assert same is history and history.num_updates == opt.num_updates == 2 * len(data)
+    assert len(history.losses) == 2 * len(data)
+
+
+# ----------------------------------------------------------------- divergence
+
+
+def test_nan_loss_stops_with_the_update_number():
+    model = ScriptedModel([2.0, 1.5, float("nan"), 1.0])
+    opt = SGD(model.params, lr=0.5)
+    batch = (np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64))
+    with pytest.raises(TrainingDiverged, match=r"nan at update 3.*learning rate.*clip") as info:
+        train(model, opt, [batch] * 4, epochs=1, progress=False)
+    assert info.value.step == 3 and math.isnan(info.value.loss)
+    assert info.value.history.losses == [2.0, 1.5]
+    assert opt.num_updates == 2 and model.params["w"][0] == -1.0  # the bad step was not applied
+
+
+def test_infinite_gradient_stops_too():
+    model = ScriptedModel([1.0], grad=float("inf"))
+    batch = (np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64))
+    with pytest.raises(TrainingDiverged, match="gradient norm became inf at update 1"):
+        train(model, SGD(model.params, lr=0.1), [batch], epochs=1, progress=False)
+
+
+# ----------------------------------------------------------------- evaluation
+
+
+def test_evaluate_weights_batches_by_unmasked_tokens():
+    ids, V = encode(TEXT)
+    model = small_lm(V, dtype=np.float64)
+    (x1, y1), (x2, y2) = windows(ids, 2, 6)[:2]
+    m1 = np.ones_like(x1, dtype=bool)
+    m2 = np.zeros_like(x2, dtype=bool)
+    m2[0, :2] = True  # 2 scored tokens against 12
+    l1, l2 = model.loss(x1, y1, m1), model.loss(x2, y2, m2)
+    expected = (12 * l1 + 2 * l2) / 14
+    assert expected != pytest.approx((l1 + l2) / 2)  # weighting matters for this data
+    assert evaluate(model, [(x1, y1, m1), (x2, y2, m2)]) == pytest.approx(expected, rel=1e-12)
+    assert evaluate(model, [(x1, y1)]) == pytest.approx(l1, rel=1e-12)
+
+
+def test_evaluate_turns_dropout_off_and_leaves_the_model_as_it_was():
+    ids, V = encode(TEXT)
+    model = small_lm(V, dropout=0.5, dtype=np.float64)
+    data = windows(ids, 4, 5)
+    before = {k: p.copy() for k, p in model.params.items()}
+    first, second = evaluate(model, data), evaluate(model, lambda: iter(data))
+    assert first == second  # no dropout noise
+    assert model.training
+    for k, p in model.params.items():
+        np.testing.assert_array_equal(p, before[k])
+
+
+def test_perplexity_is_exp_and_never_overflows():
+    assert perplexity(math.log(7.0)) == pytest.approx(7.0)
+    assert perplexity(1e4) == math.inf
+
+
+def test_real_corpus_beats_the_unigram_baseline():
+    name = next(n for n in data.list_corpora()
+                if data.corpus_info(n)["kind"] == "real" and data.corpus_info(n)["language"] == "en")
+    tokens = list(data.load_text(name)[:24_000])
+    vocab = data.Vocab.build(tokens, specials=())
+    ids = np.asarray(vocab.encode(tokens), dtype=np.int64)
+    split = int(0.9 * len(ids))
+    train_ids, val_ids = ids[:split], ids[split:]
+    counts = np.bincount(val_ids, minlength=len(vocab))
+    p = counts[counts > 0] / counts.sum()
+    unigram_entropy = float(-(p * np.log(p)).sum())  # the best any unigram model can do on val
+
+    model = LanguageModel(len(vocab), 16, 64, cell="rnn", stateful=True, seed=0)
+    history = train(model, Adam(model.params, lr=1e-2), data.tbptt_batches(train_ids, 16, 32),
+                    epochs=2, clip_norm=5.0, val_batches=data.tbptt_batches(val_ids, 8, 32),
+                    progress=False)
+    assert history.val_losses[0] > history.val_losses[-1]
+    assert history.val_losses[-1] < unigram_entropy - 0.5  # measured: 2.31 against 3.25
+
+
+# ----------------------------------------------------------------- checkpoints
+
+
+def trained(tmp_path, **model_kwargs):
+    ids, V = encode(TEXT)
+    model = small_lm(V, **model_kwargs)
+    opt = Adam(model.params, lr=0.01, betas=(0.8, 0.99))
+    history = train(model, opt, windows(ids, 4, 5), epochs=2, progress=False)
+    return model, opt, history
+
+
+def test_checkpoint_round_trip_is_exact(tmp_path):
+    model, opt, history = trained(tmp_path, dropout=0.2, num_layers=2)
+    path = save_checkpoint(tmp_path / "lm.npz", model, opt, history=history, epoch=2, note="한글")
+    ckpt = load_checkpoint(path)
+    assert isinstance(ckpt, Checkpoint)
+    assert ckpt.model.config == model.config
+    assert ckpt.model.params.keys() == model.params.keys()
+    for name, p in model.params.items():
+        assert ckpt.model.params[name].dtype == p.dtype
+        np.testing.assert_array_equal(ckpt.model.params[name], p)
+    ours, theirs = opt.state_dict(), ckpt.optimizer.state_dict()
+    assert theirs["hyperparams"] == ours["hyperparams"] and theirs["num_updates"] == ours["num_updates"]
+    for slot in ours["state"]:
+        for name in ours["state"][slot]:
+            np.testing.assert_array_equal(theirs["state"][slot][name], ours["state"][slot][name])
+    assert ckpt.history == history
+    assert ckpt.extra == {"epoch": 2, "note": "한글"}
+    assert ckpt.vocab is None
+    # The file is a plain npz: readable without pickle.
+    with np.load(path, allow_pickle=False) as archive:
+        assert "meta" in archive.files
+
+
+def test_checkpoint_keeps_the_vocabulary(tmp_path):
+    vocab = data.Vocab.build(list(TEXT))
+    model = small_lm(len(vocab))
+    ckpt = load_checkpoint(save_checkpoint(tmp_path / "v.npz", model, vocab=vocab))
+    assert ckpt.vocab.to_dict() == vocab.to_dict()
+    assert ckpt.optimizer is None and ckpt.history is None
+
+
+def test_training_resumes_from_a_checkpoint_exactly(tmp_path):
+    ids, V = encode(TEXT)
+    data = windows(ids, 4, 5)
+
+    def fresh():
+        model = small_lm(V, dropout=0.3, stateful=True)
+        return model, Adam(model.params, lr=0.01)
+
+    model, opt = fresh()
+    straight = train(model, opt, data, epochs=4, progress=False)
+
+    model, opt = fresh()
+    first = train(model, opt, data, epochs=2, progress=False)
+    save_checkpoint(tmp_path / "half.npz", model, opt, history=first)
+    ckpt = load_checkpoint(tmp_path / "half.npz")
+    resumed = train(ckpt.model, ckpt.optimizer, data, epochs=2, history=ckpt.history,
+                    progress=False)
+    assert resumed.losses == straight.losses
+    assert resumed.epoch_losses == straight.epoch_losses
+
+
+def test_history_saves_as_json(tmp_path):
+    _, _, history = trained(tmp_path)
+    history.samples.append({"step": 3, "text": "한글 샘플"})
+    history.save(tmp_path / "h.json")
+    raw = json.loads((tmp_path / "h.json").read_text("utf-8"))
+    assert raw["perplexities"] == history.perplexities
+    assert History.load(tmp_path / "h.json") == history
+
+
+# ----------------------------------------------------------------- bad input
+
+
+def test_epochs_or_steps_exactly_one():
+    model = ScriptedModel([1.0])
+    opt = SGD(model.params, lr=0.1)
+    with pytest.raises(ValueError, match="exactly one of epochs= or steps="):
+        train(model, opt, [], progress=False)
+    with pytest.raises(ValueError, match="exactly one"):
+        train(model, opt, [], epochs=1, steps=1, progress=False)
+    with pytest.raises(ValueError, match="epochs: expected a positive integer"):
+        train(model, opt, [], epochs=0, progress=False)
+
+
+def test_generator_cannot_serve_several_epochs():
+    model = ScriptedModel([1.0] * 4)
+    batch = (np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64))
+    with pytest.raises(ValueError, match="read only once.*lambda"):
+        train(model, SGD(model.params, lr=0.1), iter([batch]), epochs=2, progress=False)
+    with pytest.raises(ValueError, match="no batches.*read only once"):
+        train(model, SGD(model.params, lr=0.1), iter([batch]), steps=2, progress=False)
+
+
+def test_bad_batches_and_options():
+    model = ScriptedModel([1.0] * 4)
+    opt = SGD(model.params, lr=0.1)
+    with pytest.raises(TypeError, match=r"each batch must be \(inputs \(N, T\), targets"):
+        train(model, opt, [(np.zeros((1, 1)),)], epochs=1, progress=False)
+    with pytest.raises(ValueError, match="batches: yielded no batches"):
+        train(model, opt, [], epochs=1, progress=False)
+    with pytest.raises(ValueError, match="eval_every: given without val_batches"):
+        train(model, opt, [], epochs=1, eval_every=2, progress=False)
+    with pytest.raises(ValueError, match="clip_norm"):
+        train(model, opt, [], epochs=1, clip_norm=-1, progress=False)
+    with pytest.raises(ValueError, match="batches: yielded no batches"):
+        evaluate(model, [])
+
+
+def test_optimizer_must_hold_the_models_arrays():
+    ids, V = encode(TEXT)
+    model, other = small_lm(V), small_lm(V)
+    with pytest.raises(ValueError, match=r"optimizer: .*Adam\(model.params"):
+        train(model, Adam(other.params), windows(ids, 4, 5), epochs=1, progress=False)
+
+
+def test_checkpoint_errors(tmp_path):
+    ids, V = encode(TEXT)
+    model = small_lm(V)
+    with pytest.raises(TypeError, match="extra: must be JSON-serializable"):
+        save_checkpoint(tmp_path / "x.npz", model, rng=np.random.default_rng(0))
+    np.savez(tmp_path / "plain.npz", a=np.zeros(2))
+    with pytest.raises(ValueError, match="not an rnnlab checkpoint"):
+        load_checkpoint(tmp_path / "plain.npz")
