@@ -223,6 +223,8 @@ def test_initial_state_is_used(rng):
     ours = rl.LSTM(4, 3, rng=np.random.default_rng(0), dtype=np.float64)
     for name, w in zip(("W_x", "W_h", "b"), layer.get_weights()):
         ours.params[name][...] = w  # LSTM: Keras's layout is rnnlab's
+    for name, w in layer.rnnlab_params().items():
+        np.testing.assert_array_equal(w, ours.params[name])
     out, h, c = layer(xs, initial_state=[h0, c0])
     np.testing.assert_allclose(out, ours.forward(xs, h0, c0)[:, -1], atol=1e-14)
     np.testing.assert_allclose(c, ours.state[1], atol=1e-14)
@@ -329,7 +331,8 @@ def test_orthogonal_tall_matrix_has_orthonormal_columns():
 
 def test_seeds_make_weights_reproducible_and_distinct():
     def make(seed):
-        return keras.Sequential([keras.Input((6, 3)), keras.Bidirectional(keras.GRU(4, return_sequences=True)),
+        return keras.Sequential([keras.Input((6, 3)),
+                                 keras.Bidirectional(keras.GRU(4, return_sequences=True)),
                                  keras.SimpleRNN(4)], seed=seed)
 
     a, b, c = make(0).get_weights(), make(0).get_weights(), make(1).get_weights()

@@ -10,6 +10,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from rnnlab._validate import ShapeError  # noqa: E402
+from rnnlab.model import LanguageModel  # noqa: E402
 from rnnlab.plots import plot_gate_activations, plot_gradient_norms, plot_history  # noqa: E402
 from rnnlab.train import History  # noqa: E402
 
@@ -28,7 +29,7 @@ def draw(caplog):
     minus of a log-axis label) as a log message: both are checked.
     """
 
-    def draw(ax):
+    def draw_without_missing_glyphs(ax):
         with warnings.catch_warnings():
             warnings.filterwarnings("error", message=".*[Gg]lyph.*missing")
             ax.figure.canvas.draw()
@@ -113,3 +114,14 @@ def test_plot_gradient_norms_bad_input():
         plot_gradient_norms(np.array([1.0, np.nan]))
     with pytest.raises(ShapeError, match=r"norms: expected shape \(T,\)"):
         plot_gradient_norms(np.ones((2, 2)))
+
+
+def test_plot_gate_activations_of_a_real_lstm(draw):
+    tokens = list("나랏말싸미")
+    model = LanguageModel(len(tokens), 4, 3, cell="lstm", seed=0, dtype=np.float64)
+    model.forward(np.arange(len(tokens))[None])
+    gates = model.layers.layers[0].cache.gates[0]  # (T, 4H), order i, f, g, o
+    forget = gates[:, 3:6]
+    ax = plot_gate_activations(forget, tokens, title="forget gate f")
+    draw(ax)
+    np.testing.assert_array_equal(ax.get_images()[0].get_array(), forget.T)

@@ -210,7 +210,7 @@ def test_unsupported_options_are_rejected(torch, ti):
         ti.from_torch(torch.nn.RNN(3, 4, nonlinearity="relu"))
     with pytest.raises(ValueError, match=r"padding_idx or max_norm"):
         ti.from_torch(torch.nn.Embedding(5, 2, padding_idx=0))
-    with pytest.raises(TypeError, match=r"expected nn.RNN, nn.LSTM, nn.GRU, nn.Embedding or nn.Linear, got Conv1d"):
+    with pytest.raises(TypeError, match=r"expected nn.RNN, .*nn.Linear, got Conv1d"):
         ti.from_torch(torch.nn.Conv1d(2, 2, 3))
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match=r"GRU\(reset_after=False\) has no torch equivalent"):

@@ -31,6 +31,9 @@ __all__ = [
     "compare_arrays",
     "check_function",
     "check_outputs",
+    "check_backward",
+    "numerical_reference",
+    "check_param_dict",
 ]
 
 
@@ -202,6 +205,12 @@ def check_outputs(title: str, names: Sequence[str], got: Any, expected: Sequence
                   time_axes: Mapping[str, int] | None = None) -> CheckReport:
     """Compare a tuple of named outputs; return a report (does not raise)."""
     report = CheckReport(title)
+    if got is None or got is Ellipsis:
+        what = "None" if got is None else "..."
+        report.wrong.append(
+            f"returned {what} instead of {', '.join(names)}: the blank is not filled in yet "
+            "(or the return statement is missing)")
+        return report
     if len(names) == 1 and not isinstance(got, tuple):
         got = (got,)
     if not isinstance(got, (tuple, list)) or len(got) != len(names):
@@ -256,4 +265,160 @@ def check_function(student: Callable, reference: Callable, inputs: Mapping[str, 
                                "their inputs (work on a copy, or use out-of-place operations)")
     if raise_on_failure:
         report.raise_if_failed()
+    return report
+
+
+def _forward_problem(student_forward: Callable, reference_forward: Callable,
+                     inputs: Mapping[str, Any], forward_names: Sequence[str], title: str,
+                     seconds: float, rtol: float, atol: float) -> str | None:
+    """Say why the learner's forward (outputs then cache) is not right yet, or ``None``."""
+    def outputs_only(*args):
+        result = student_forward(*args)
+        return result[:-1] if isinstance(result, tuple) and len(result) > 1 else result
+
+    def reference_outputs(*args):
+        return reference_forward(*args)[:-1]
+
+    try:
+        report = check_function(outputs_only, reference_outputs, inputs, forward_names,
+                                title=title, seconds=seconds, rtol=rtol, atol=atol,
+                                raise_on_failure=False)
+    except CheckFailed as failure:
+        return str(failure).splitlines()[0]
+    return None if report.passed else report.wrong[0]
+
+
+def check_backward(student_forward: Callable, student_backward: Callable,
+                   reference_forward: Callable, reference_backward: Callable,
+                   inputs: Mapping[str, Any], upstream: Mapping[str, Any],
+                   grad_names: Sequence[str], *, forward_names: Sequence[str],
+                   title: str | None = None, seconds: float = 10.0, rtol: float = 1e-6,
+                   atol: float = 1e-8, time_axes: Mapping[str, int] | None = None,
+                   raise_on_failure: bool = True) -> CheckReport:
+    """Check a learner's backward pass, run on the cache of the learner's own forward pass.
+
+    Both forwards return their outputs followed by a cache (any object); both backwards are
+    called as ``backward(*upstream.values(), cache)``. The learner's cache format is theirs to
+    choose, so the backward is judged only by the gradients it returns. When the learner's
+    forward is itself wrong, the report says so first, since the backward depends on it.
+
+    Args:
+        student_forward, student_backward: the learner's pair.
+        reference_forward, reference_backward: a correct pair (e.g. from ``rnnlab.functional``).
+        inputs: forward argument name -> value, in the order of the signature.
+        upstream: upstream gradient name -> value (``{"dh_next": ...}``), in backward's order.
+        grad_names: a name for each gradient the backward returns, in order.
+        forward_names: a name for each forward output before the cache.
+        title: what the report is about (default: the backward function's name).
+        seconds, rtol, atol, time_axes, raise_on_failure: as in :func:`check_function`.
+    """
+    title = title or getattr(student_backward, "__name__", "your backward function")
+    forward_title = getattr(student_forward, "__name__", "your forward function")
+    n_forward = len(inputs)
+
+    def student_pipeline(*args):
+        result = student_forward(*args[:n_forward])
+        if not isinstance(result, tuple) or len(result) < 2:
+            raise TypeError(f"{forward_title} must return its outputs and then a cache "
+                            f"({', '.join(forward_names)}, cache); got {type(result).__name__}")
+        return student_backward(*args[n_forward:], result[-1])
+
+    def reference_pipeline(*args):
+        return reference_backward(*args[n_forward:], reference_forward(*args[:n_forward])[-1])
+
+    forward_wrong = _forward_problem(student_forward, reference_forward, inputs, forward_names,
+                                     forward_title, seconds, rtol, atol)
+    combined = {**inputs, **upstream}
+    try:
+        report = check_function(student_pipeline, reference_pipeline, combined, grad_names,
+                                title=title, seconds=seconds, rtol=rtol, atol=atol,
+                                time_axes=time_axes, raise_on_failure=False)
+    except CheckFailed as failure:
+        report = CheckReport(title, wrong=[str(failure)])
+    if forward_wrong is not None:
+        report.wrong.insert(0, f"{forward_title} is not right yet ({forward_wrong}); this check "
+                               f"runs it to get the cache, so fix {forward_title} first")
+    if raise_on_failure:
+        report.raise_if_failed()
+    return report
+
+
+def numerical_reference(forward: Callable, arg_names: Sequence[str], wrt: Sequence[str],
+                        eps: float = 1e-6) -> Callable:
+    """A reference backward computed by central differences of ``forward``.
+
+    Useful when a backward pass is split into pieces that no library function returns on their
+    own (such as the phases of a GRU backward): the reference for a piece is the numerical
+    gradient of the forward expression that the piece differentiates.
+
+    Args:
+        forward: a float64 function ``forward(**kwargs)`` returning an array (or a tuple).
+        arg_names: the names of the returned reference's positional arguments, in order: the
+            upstream gradient first (named anything), then ``forward``'s keyword arguments.
+        wrt: the arguments to differentiate with respect to, in the order of the outputs.
+        eps: half the step of the central difference.
+
+    Returns:
+        ``reference(dout, *forward_args)`` returning a tuple of gradients, one per ``wrt``.
+    """
+    from rnnlab.gradcheck import numerical_gradient  # gradcheck is a sibling; keep import light
+
+    def reference(*args):
+        dout, *rest = args
+        values = dict(zip(arg_names[1:], rest))
+        return tuple(numerical_gradient(forward, values, name, dout=dout, eps=eps) for name in wrt)
+
+    return reference
+
+
+def check_param_dict(params: Any, shapes: Mapping[str, tuple[int, ...]], *, dtype=np.float64,
+                     title: str = "parameters", zero: Sequence[str] = (),
+                     bound: Mapping[str, float] | None = None) -> CheckReport:
+    """Check a dict of initialized parameters: names, shapes, dtype, zero biases, value bounds.
+
+    Args:
+        params: the learner's dict name -> array.
+        shapes: expected name -> shape.
+        dtype: the expected float dtype of every array.
+        title: what the report is about.
+        zero: names of arrays that must start at zero (biases).
+        bound: name -> b, where every value must lie in ``[-b, b]`` and the values must not all
+            be equal (a random, not constant, initialization).
+    """
+    report = CheckReport(title)
+    if not isinstance(params, Mapping):
+        report.wrong.append(f"expected a dict of arrays ({', '.join(shapes)}), got "
+                            f"{'... (the blank is not filled in yet)' if params is Ellipsis else type(params).__name__}")
+        return report
+    missing = [k for k in shapes if k not in params]
+    extra = [k for k in params if k not in shapes]
+    if missing:
+        report.wrong.append(f"missing keys {missing} (expected exactly {list(shapes)})")
+    if extra:
+        report.wrong.append(f"unexpected keys {extra} (expected exactly {list(shapes)})")
+    for name, shape in shapes.items():
+        if name not in params:
+            continue
+        value = params[name]
+        problem = None
+        if not isinstance(value, np.ndarray):
+            problem = f"{name}: expected a numpy array, got " + (
+                "... (the blank is not filled in yet)" if value is Ellipsis else type(value).__name__)
+        elif value.shape != tuple(shape):
+            problem = f"{name}: expected shape {_fmt_shape(shape)}, got {_fmt_shape(value.shape)}"
+        elif value.dtype != np.dtype(dtype):
+            problem = f"{name}: expected dtype {np.dtype(dtype)}, got {value.dtype}"
+        elif name in zero and np.any(value != 0):
+            problem = f"{name}: a bias should start at zero, got values up to {np.abs(value).max():.4g}"
+        elif bound and name in bound:
+            b = bound[name]
+            if np.abs(value).max() > b:
+                problem = (f"{name}: values must lie in [-{b:.4g}, {b:.4g}], got {np.abs(value).max():.4g}: "
+                           "is the scale right?")
+            elif value.size > 1 and np.all(value == value.flat[0]):
+                problem = f"{name}: all values equal {value.flat[0]:.4g}: weights must be random"
+        if problem is None:
+            report.right.append(f"{name} {_fmt_shape(shape)} is correct")
+        else:
+            report.wrong.append(problem)
     return report

@@ -127,7 +127,8 @@ class Initializer(abc.ABC):
         return np.asarray(self._draw(tuple(shape), np.dtype(dtype), rng), dtype=dtype)
 
     @abc.abstractmethod
-    def _draw(self, shape: tuple[int, ...], dtype: np.dtype, rng: np.random.Generator) -> np.ndarray:
+    def _draw(self, shape: tuple[int, ...], dtype: np.dtype,
+              rng: np.random.Generator) -> np.ndarray:
         """The values, of ``shape`` (random ones are drawn in float64, then cast to ``dtype``)."""
 
     def __repr__(self) -> str:
@@ -248,7 +249,7 @@ def _get_initializer(arg: str, value) -> Initializer | Callable:
         key = value.replace("_", "").lower()
         if key in _INITIALIZERS_BY_NAME:
             return _INITIALIZERS_BY_NAME[key]()
-    names = ", ".join(sorted({"zeros", "ones", "uniform", "normal", "glorot_uniform", "orthogonal"}))
+    names = "zeros, ones, uniform, normal, glorot_uniform, orthogonal"
     raise ValueError(
         f"{arg}: expected an initializer name ({names}), a number, Constant(value) or a "
         f"callable(shape, dtype), got {value!r}"
@@ -338,7 +339,8 @@ class Layer(abc.ABC):
         self.name = name if name is not None else _unique_name(_snake_case(type(self).__name__))
         self.dtype = _float_dtype("dtype", dtype)
         self.seed = seed
-        self.input_shape = None if input_shape is None else (None, *_shape_tuple("input_shape", input_shape))
+        self.input_shape = (None if input_shape is None
+                            else (None, *_shape_tuple("input_shape", input_shape)))
         self.built = False
         self._weights: dict[str, np.ndarray] = {}
 
@@ -630,10 +632,17 @@ class _Recurrent(Layer):
         output = hs if self.return_sequences else final_states[0].copy()
         return [output, *final_states] if self.return_state else output
 
-    def _bias_or_zeros(self) -> np.ndarray:
-        if self.use_bias:
-            return self._weights["bias"]
-        return np.zeros(self._bias_shape(), self.dtype)
+    def rnnlab_params(self) -> dict[str, np.ndarray]:
+        """The weights as the parameters of the matching :mod:`rnnlab.layers` layer.
+
+        ``{"W_x": kernel, "W_h": recurrent_kernel, "b": bias}`` for SimpleRNN and LSTM (the
+        same layout; a zero bias when ``use_bias=False``): the layer's own arrays, not copies.
+        The GRU returns reordered copies.
+        """
+        self._require_built("rnnlab_params")
+        w = self._weights
+        bias = w["bias"] if self.use_bias else np.zeros(self._bias_shape(), self.dtype)
+        return {"W_x": w["kernel"], "W_h": w["recurrent_kernel"], "b": bias}
 
     @abc.abstractmethod
     def _run(self, xs, states) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -658,8 +667,8 @@ class SimpleRNN(_Recurrent):
                          input_shape=input_shape, name=name, dtype=dtype, seed=seed)
 
     def _run(self, xs, states):
-        w = self._weights
-        hs, _ = rnn_forward(xs, states[0], w["kernel"], w["recurrent_kernel"], self._bias_or_zeros())
+        p = self.rnnlab_params()
+        hs, _ = rnn_forward(xs, states[0], p["W_x"], p["W_h"], p["b"])
         return hs, [hs[:, -1].copy()]
 
 
@@ -697,9 +706,8 @@ class LSTM(_Recurrent):
         return self.bias_initializer
 
     def _run(self, xs, states):
-        w = self._weights
-        hs, cs, _ = lstm_forward(xs, states[0], states[1], w["kernel"], w["recurrent_kernel"],
-                                 self._bias_or_zeros())
+        p = self.rnnlab_params()
+        hs, cs, _ = lstm_forward(xs, states[0], states[1], p["W_x"], p["W_h"], p["b"])
         return hs, [hs[:, -1].copy(), cs[:, -1].copy()]
 
 
@@ -735,7 +743,7 @@ class GRU(_Recurrent):
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
     def rnnlab_params(self) -> dict[str, np.ndarray]:
-        """This layer's weights as rnnlab GRU parameters ``W_x, W_h, b_x, b_h`` (gates r, z, n)."""
+        """The weights as rnnlab GRU parameters ``W_x, W_h, b_x, b_h`` (gates r, z, n; new arrays)."""
         self._require_built("rnnlab_params")
         w = self._weights
         return gru_weights_from_keras(w["kernel"], w["recurrent_kernel"], w.get("bias"),
@@ -989,7 +997,9 @@ class Dense(Layer):
     def _weight_specs(self, input_shape):
         D = input_shape[-1]
         if D is None or len(input_shape) < 2:
-            raise ShapeError(f"{self.name}: expected input shape (..., D) with D known, got {input_shape}")
+            raise ShapeError(
+                f"{self.name}: expected input shape (..., D) with D known, got {input_shape}"
+            )
         specs = [("kernel", (D, self.units), self.kernel_initializer)]
         if self.use_bias:
             specs.append(("bias", (self.units,), self.bias_initializer))
@@ -1130,7 +1140,9 @@ class Sequential:
         weights = list(weights)
         expected = sum(len(layer.get_weights()) for layer in self.layers)
         if len(weights) != expected:
-            raise ValueError(f"set_weights: model {self.name!r} expects {expected} arrays, got {len(weights)}")
+            raise ValueError(
+                f"set_weights: model {self.name!r} expects {expected} arrays, got {len(weights)}"
+            )
         start = 0
         for layer in self.layers:
             n = len(layer.get_weights())

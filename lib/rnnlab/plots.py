@@ -162,8 +162,8 @@ def plot_gradient_norms(norms: np.ndarray, ax=None, *, label: str | None = None,
         raise ValueError(f"norms: expected values >= 0, got {norms.min()}")
     ax = _axes(ax, (6, 3.5))
     ax.semilogy(np.arange(norms.shape[0]), norms, marker=".", label=label)
-
-
+    ax.yaxis.set_major_formatter(_LogFormatter())
+    ax.yaxis.set_minor_formatter(_LogFormatter(labelOnlyBase=False))
     ax.set_xlabel("time step t")
     ax.set_ylabel(r"$\|\partial L / \partial h_t\|$")
     ax.grid(alpha=0.3, which="both")

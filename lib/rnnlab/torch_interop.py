@@ -351,7 +351,8 @@ def _split_hx(levels, hx, N: int):
         return [None] * len(cells)
     parts = (hx,) if len(names) == 1 else tuple(hx)
     if len(parts) != len(names):
-        raise ValueError(f"hx: expected {' and '.join(n + '0' for n in names)}, got {len(parts)} array(s)")
+        wanted = " and ".join(n + "0" for n in names)
+        raise ValueError(f"hx: expected {wanted}, got {len(parts)} array(s)")
     sizes = {"K": len(cells), "N": N, "H": cells[0].hidden_size}
     for name, part in zip(names, parts):
         check_array(f"hx ({name}0)", part, "K, N, H", dict(sizes))
@@ -505,4 +506,6 @@ def language_model_from_torch(module: "nn.Module", *, seed: int = 0, dtype=None)
 
 def _stacked_params(layer) -> dict[str, np.ndarray]:
     """Params of a single recurrent layer or a Stacked, named as a Stacked names them (``0.W_x``)."""
-    return layer.params if isinstance(layer, L.Stacked) else {f"0.{k}": v for k, v in layer.params.items()}
+    if isinstance(layer, L.Stacked):
+        return layer.params
+    return {f"0.{k}": v for k, v in layer.params.items()}

@@ -9,8 +9,9 @@ two cores and most of a page's time is spent in one Python thread.
 
 Per page it records the wall time (kernel start to last cell) and the kernel's peak resident
 memory (VmHWM from /proc; Linux only) into artifacts/page_budget.json, which
-`python tools/page_budget.py` prints as a table. A page fails when a cell raises, when it runs
-over PAGE_SECONDS, or when its kernel peaks over PAGE_MEMORY_MB (Binder gives 2 GB).
+`python tools/page_budget.py` prints as a table; a `-k` run executes and updates only the pages
+it selects. A page fails when a cell raises, when it runs over PAGE_SECONDS, or when its kernel
+peaks over PAGE_MEMORY_MB (Binder gives 2 GB).
 """
 import asyncio
 import json
@@ -115,28 +116,48 @@ async def run_pages(pages: list[str], kernels_dir: Path, env: dict) -> list[dict
     return await asyncio.gather(*(run_page(p, kernels_dir, env, gate) for p in pages))
 
 
-@pytest.fixture(scope="module")
-def page_records(tmp_path_factory, artifacts_dir) -> dict[str, dict]:
-    """Build the Binder-like venv, run every notebook page once, write artifacts/page_budget.json."""
-    if not NOTEBOOK_PAGES:
-        pytest.fail("no notebook pages found in _toc.yml")
-    work = tmp_path_factory.mktemp("binder")
-    venv = work / "venv"
-    setup_start = time.perf_counter()
-    python = create_binder_venv(venv)
-    write_kernelspec(python, work / "kernels")
-    setup_seconds = round(time.perf_counter() - setup_start, 1)
-    records = asyncio.run(run_pages(NOTEBOOK_PAGES, work / "kernels", kernel_env(venv)))
+def selected_pages(session) -> list[str]:
+    """The pages whose budget test this session runs (all of them unless -k narrows it)."""
+    return [item.callspec.params["docname"] for item in session.items
+            if getattr(item, "originalname", None) == "test_page_runs_in_binder_within_budget"]
+
+
+def write_budget_report(path: Path, records: list[dict], setup_seconds: float) -> None:
+    """Merge ``records`` into the JSON report at ``path`` (a -k run updates only its pages)."""
+    old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    pages = {r["page"]: r for r in old.get("pages", [])}
+    pages.update({r["page"]: r for r in records})
     report = {
         "workers": WORKERS,
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
         "venv_setup_seconds": setup_seconds,
         "limits": {"seconds": PAGE_SECONDS, "peak_mb": PAGE_MEMORY_MB},
-        "pages": records,
+        # In table-of-contents order; pages no longer in the book are dropped.
+        "pages": [pages[p] for p in NOTEBOOK_PAGES if p in pages],
     }
-    (artifacts_dir / "page_budget.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def page_records(request, tmp_path_factory, artifacts_dir) -> dict[str, dict]:
+    """Build the Binder-like venv, run the selected pages once, update artifacts/page_budget.json."""
+    pages = selected_pages(request.session)
+    work = tmp_path_factory.mktemp("binder")
+    venv = work / "venv"
+    setup_start = time.perf_counter()
+    python = create_binder_venv(venv)
+    write_kernelspec(python, work / "kernels")
+    setup_seconds = round(time.perf_counter() - setup_start, 1)
+    records = asyncio.run(run_pages(pages, work / "kernels", kernel_env(venv)))
+    for record in records:
+        record["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    write_budget_report(artifacts_dir / "page_budget.json", records, setup_seconds)
     return {r["page"]: r for r in records}
+
+
+def test_there_are_pages_to_run():
+    assert NOTEBOOK_PAGES, "no notebook pages found in _toc.yml"
 
 
 @pytest.mark.parametrize("docname", NOTEBOOK_PAGES)

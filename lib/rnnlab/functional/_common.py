@@ -40,12 +40,29 @@ def zeros_if_none(h, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     return np.zeros(shape, dtype) if h is None else h
 
 
+def time_major(a: np.ndarray) -> np.ndarray:
+    """``(N, T, X)`` -> C-contiguous ``(T, N, X)``, so that each time step is one contiguous block.
+
+    In batch-first memory the N rows of one step lie ``T * X`` elements apart, often a power of
+    two, which makes every per-step operation fight over the same cache sets. The sequence
+    functions therefore work time-major inside and hand back batch-major *views*
+    (``batch_major``); passing such a view back in (the next layer, the backward pass) costs
+    no copy.
+    """
+    return np.ascontiguousarray(a.transpose(1, 0, 2))
+
+
+def batch_major(a: np.ndarray) -> np.ndarray:
+    """``(T, N, X)`` -> the ``(N, T, X)`` view of the same memory (no copy)."""
+    return a.transpose(1, 0, 2)
+
+
 def states_before(hs: np.ndarray, h0: np.ndarray) -> np.ndarray:
-    """The state entering each step: ``(N, T, H)`` holding ``h0, hs[:, 0], ..., hs[:, T-2]``.
+    """Time-major ``(T, N, H)`` states -> the state entering each step: ``h0, hs[0], ..., hs[T-2]``.
 
     Contiguous, so that the weight gradients of all steps become one matrix product.
     """
     out = np.empty(hs.shape, hs.dtype)
-    out[:, 0] = h0
-    out[:, 1:] = hs[:, :-1]
+    out[0] = h0
+    out[1:] = hs[:-1]
     return out

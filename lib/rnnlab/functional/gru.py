@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._common import check_inputs, check_upstream, states_before, zeros_if_none
+from ._common import batch_major, check_inputs, check_upstream, states_before, time_major, zeros_if_none
 
 __all__ = [
     "GRUStepCache",
@@ -154,7 +154,8 @@ def gru_forward(xs, h0, W_x, W_h, b_x, b_h, reset_after=True):
         reset_after: where the reset gate acts (see the module docstring).
 
     Returns:
-        hs: (N, T, H) every hidden state.
+        hs: (N, T, H) every hidden state (a view of time-major memory, see
+            ``_common.time_major``).
         cache: ``GRUCache``; ``cache.gates`` (N, T, 3H) holds the activations r, z, n.
     """
     sizes, dtype = _check_gru("xs", xs, "N, T, D", "h0", h0, W_x, W_h, b_x, b_h, reset_after)
@@ -162,42 +163,46 @@ def gru_forward(xs, h0, W_x, W_h, b_x, b_h, reset_after=True):
     h0 = zeros_if_none(h0, (N, H), dtype)
     # Input projections of all steps in one product. The recurrent biases that are plain
     # additive terms (b_hr, b_hz, and b_hn when reset_after=False) are folded in here as well.
-    gates = (xs.reshape(N * T, D) @ W_x).reshape(N, T, 3 * H)
+    xs_tm = time_major(xs)  # (T, N, D)
+    gates = (xs_tm.reshape(T * N, D) @ W_x).reshape(T, N, 3 * H)
     gates += b_x
     if reset_after:
         gates[..., : 2 * H] += b_h[: 2 * H]
     else:
         gates += b_h
-    hs = np.empty((N, T, H), dtype)
-    recurrent = np.empty((N, T, H), dtype)  # hn or rh, whichever the variant needs
+    hs = np.empty((T, N, H), dtype)
+    recurrent = np.empty((T, N, H), dtype)  # hn or rh, whichever the variant needs
     W_hrz, W_hn, b_hn = W_h[:, : 2 * H], W_h[:, 2 * H :], b_h[2 * H :]
     ah_rz = np.empty((N, 2 * H), dtype)  # scratch for one step's recurrent products
     ah_n = np.empty((N, H), dtype)
     ah = np.empty((N, 3 * H), dtype)
     h = h0
     for t in range(T):
-        a = gates[:, t]  # holds the input terms of step t; becomes r, z, n in place
+        a = gates[t]  # holds the input terms of step t; becomes r, z, n in place
         a_rz, a_n = a[:, : 2 * H], a[:, 2 * H :]
         if reset_after:
             np.matmul(h, W_h, out=ah)  # all three recurrent products at once
             a_rz += ah[:, : 2 * H]
             r = _sigmoid_(a_rz)[:, :H]
-            hn = np.add(ah[:, 2 * H :], b_hn, out=recurrent[:, t])
+            hn = np.add(ah[:, 2 * H :], b_hn, out=recurrent[t])
             a_n += np.multiply(r, hn, out=ah_n)
         else:
             a_rz += np.matmul(h, W_hrz, out=ah_rz)
             r = _sigmoid_(a_rz)[:, :H]
-            rh = np.multiply(r, h, out=recurrent[:, t])
+            rh = np.multiply(r, h, out=recurrent[t])
             a_n += np.matmul(rh, W_hn, out=ah_n)
         n = np.tanh(a_n, out=a_n)
         z = a[:, H : 2 * H]
-        h_t = hs[:, t]  # h_t = n + z * (h - n)
+        h_t = hs[t]  # h_t = n + z * (h - n)
         np.subtract(h, n, out=h_t)
         h_t *= z
         h_t += n
         h = h_t
+    recurrent = batch_major(recurrent)
     hn, rh = (recurrent, None) if reset_after else (None, recurrent)
-    return hs, GRUCache(xs, h0, W_x, W_h, hs, gates, hn, rh, bool(reset_after))
+    cache = GRUCache(batch_major(xs_tm), h0, W_x, W_h, batch_major(hs), batch_major(gates), hn, rh,
+                     bool(reset_after))
+    return batch_major(hs), cache
 
 
 def gru_backward(dhs, cache: GRUCache):
@@ -214,12 +219,15 @@ def gru_backward(dhs, cache: GRUCache):
     N, T, D = xs.shape
     H = h0.shape[1]
     check_upstream("dhs", dhs, "N, T, H", {"N": N, "T": T, "H": H}, xs.dtype)
+    # Time-major (T, N, .) working copies; no copy for the cache's arrays, already time-major.
+    xs, hs, gates, dhs = (time_major(a) for a in (xs, hs, gates, dhs))
+    hn, rh = (None if a is None else time_major(a) for a in (hn, rh))
     r, z, n = _split(gates)
     hs_prev = states_before(hs, h0)
-    # da (N, T, 3H) becomes the gradient with respect to the pre-activations of r, z, n.
+    # da (T, N, 3H) becomes the gradient with respect to the pre-activations of r, z, n.
     # Each column first holds the factor that does not depend on the recurrence, computed for
     # all steps at once; the loop then multiplies in the gradient arriving at that step.
-    da = np.empty((N, T, 3 * H), xs.dtype)
+    da = np.empty((T, N, 3 * H), xs.dtype)
     dar, daz, da_n_cols = _split(da)
     np.subtract(1, r, out=dar)  # sigmoid'(a_r) * (what r multiplies)
     dar *= r
@@ -229,7 +237,7 @@ def gru_backward(dhs, cache: GRUCache):
     daz *= hs_prev - n
     # With reset_after=True the n columns of da hold dan * r during the loop (the gradient
     # w.r.t. h_prev W_hn + b_hn); dan itself lives in its own array.
-    dan = np.empty((N, T, H), xs.dtype) if reset_after else da_n_cols
+    dan = np.empty((T, N, H), xs.dtype) if reset_after else da_n_cols
     np.multiply(n, n, out=dan)  # tanh'(a_n) * dh_t/dn_t
     np.subtract(1, dan, out=dan)
     dan *= 1 - z
@@ -238,32 +246,32 @@ def gru_backward(dhs, cache: GRUCache):
     dh_t = np.empty((N, H), xs.dtype)
     drh = np.empty((N, H), xs.dtype)
     for t in range(T - 1, -1, -1):
-        np.add(dhs[:, t], dh, out=dh_t)
-        dan[:, t] *= dh_t
-        daz[:, t] *= dh_t
+        np.add(dhs[t], dh, out=dh_t)
+        dan[t] *= dh_t
+        daz[t] *= dh_t
         if reset_after:
-            dar[:, t] *= dan[:, t]
-            np.multiply(dan[:, t], r[:, t], out=da_n_cols[:, t])
-            dh = da[:, t] @ W_h.T
+            dar[t] *= dan[t]
+            np.multiply(dan[t], r[t], out=da_n_cols[t])
+            dh = da[t] @ W_h.T
         else:
-            np.matmul(dan[:, t], W_hn_T, out=drh)  # gradient w.r.t. r * h_prev
-            dar[:, t] *= drh
-            dh = da[:, t, : 2 * H] @ W_hrz_T
-            dh += np.multiply(drh, r[:, t], out=drh)
-        dh += np.multiply(dh_t, z[:, t], out=dh_t)  # the direct path h_t = ... + z * h_prev
-    da_2d = da.reshape(N * T, 3 * H)
-    hs_prev_2d = hs_prev.reshape(N * T, H)
+            np.matmul(dan[t], W_hn_T, out=drh)  # gradient w.r.t. r * h_prev
+            dar[t] *= drh
+            dh = da[t, :, : 2 * H] @ W_hrz_T
+            dh += np.multiply(drh, r[t], out=drh)
+        dh += np.multiply(dh_t, z[t], out=dh_t)  # the direct path h_t = ... + z * h_prev
+    da_2d = da.reshape(T * N, 3 * H)
+    hs_prev_2d = hs_prev.reshape(T * N, H)
     if reset_after:
         dW_h = hs_prev_2d.T @ da_2d
         db_h = da_2d.sum(axis=0)
         da_n_cols[...] = dan  # the input side of n sees dan, not dan * r
     else:
         dW_h = np.concatenate(
-            [hs_prev_2d.T @ da_2d[:, : 2 * H], rh.reshape(N * T, H).T @ da_2d[:, 2 * H :]], axis=1
+            [hs_prev_2d.T @ da_2d[:, : 2 * H], rh.reshape(T * N, H).T @ da_2d[:, 2 * H :]], axis=1
         )
     db_x = da_2d.sum(axis=0)
     if not reset_after:
         db_h = db_x.copy()  # b_h enters exactly where b_x does
-    dxs = (da_2d @ W_x.T).reshape(N, T, D)
-    dW_x = xs.reshape(N * T, D).T @ da_2d
-    return dxs, dh, dW_x, dW_h, db_x, db_h
+    dxs = (da_2d @ W_x.T).reshape(T, N, D)
+    dW_x = xs.reshape(T * N, D).T @ da_2d
+    return batch_major(dxs), dh, dW_x, dW_h, db_x, db_h

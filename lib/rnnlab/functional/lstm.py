@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._common import check_inputs, check_upstream, states_before, zeros_if_none
+from ._common import batch_major, check_inputs, check_upstream, states_before, time_major, zeros_if_none
 
 __all__ = [
     "LSTMStepCache",
@@ -152,7 +152,8 @@ def lstm_forward(xs, h0, c0, W_x, W_h, b):
         W_x: (D, 4H), W_h: (H, 4H), b: (4H,) stacked parameters, gate order i, f, g, o.
 
     Returns:
-        hs: (N, T, H) every hidden state; cs: (N, T, H) every cell state.
+        hs: (N, T, H) every hidden state; cs: (N, T, H) every cell state (views of
+            time-major memory, see ``_common.time_major``).
         cache: ``LSTMCache``; ``cache.gates`` (N, T, 4H) holds the activations i, f, g, o.
     """
     sizes, dtype = check_inputs(("xs", xs, "N, T, D"), ("W_x", W_x, "D, 4H"), ("h0", h0, "N, H"),
@@ -161,25 +162,28 @@ def lstm_forward(xs, h0, c0, W_x, W_h, b):
     h0 = zeros_if_none(h0, (N, H), dtype)
     c0 = zeros_if_none(c0, (N, H), dtype)
     scale, shift = _gate_scale(H, dtype)
+    xs_tm = time_major(xs)  # (T, N, D)
     # Input projections of all steps in one product; the recurrent product is added per step.
-    gates = (xs.reshape(N * T, D) @ W_x).reshape(N, T, 4 * H)
+    gates = (xs_tm.reshape(T * N, D) @ W_x).reshape(T, N, 4 * H)
     gates += b
-    hs = np.empty((N, T, H), dtype)
-    cs = np.empty((N, T, H), dtype)
-    tanh_cs = np.empty((N, T, H), dtype)
+    hs = np.empty((T, N, H), dtype)
+    cs = np.empty((T, N, H), dtype)
+    tanh_cs = np.empty((T, N, H), dtype)
+    ah = np.empty((N, 4 * H), dtype)  # scratch for h_prev W_h
     ig = np.empty((N, H), dtype)  # scratch for i * g
     h, c = h0, c0
     for t in range(T):
-        a = gates[:, t]  # holds x_t W_x + b; becomes the activations in place
-        a += h @ W_h
+        a = gates[t]  # holds x_t W_x + b; becomes the activations in place
+        a += np.matmul(h, W_h, out=ah)
         i, f, g, o = _split(_activate(a, scale, shift))
-        c_t, h_t, tanh_c = cs[:, t], hs[:, t], tanh_cs[:, t]
-        np.multiply(f, c, out=c_t)
-        c_t += np.multiply(i, g, out=ig)
-        np.tanh(c_t, out=tanh_c)
-        np.multiply(o, tanh_c, out=h_t)
-        h, c = h_t, c_t
-    return hs, cs, LSTMCache(xs, h0, c0, W_x, W_h, hs, cs, gates, tanh_cs)
+        np.multiply(f, c, out=cs[t])
+        cs[t] += np.multiply(i, g, out=ig)
+        np.tanh(cs[t], out=tanh_cs[t])
+        np.multiply(o, tanh_cs[t], out=hs[t])
+        h, c = hs[t], cs[t]
+    cache = LSTMCache(batch_major(xs_tm), h0, c0, W_x, W_h, batch_major(hs), batch_major(cs),
+                      batch_major(gates), batch_major(tanh_cs))
+    return batch_major(hs), batch_major(cs), cache
 
 
 def lstm_backward(dhs, cache: LSTMCache, dc_last=None):
@@ -194,37 +198,39 @@ def lstm_backward(dhs, cache: LSTMCache, dc_last=None):
     Returns:
         dxs (N, T, D), dh0 (N, H), dc0 (N, H), dW_x (D, 4H), dW_h (H, 4H), db (4H,).
     """
-    xs, h0, c0, W_x, W_h, hs, cs, gates, tanh_cs = cache
-    N, T, D = xs.shape
-    H = h0.shape[1]
+    N, T, D = cache.xs.shape
+    H = cache.h0.shape[1]
+    dtype = cache.xs.dtype
     sizes = {"N": N, "T": T, "H": H}
-    check_upstream("dhs", dhs, "N, T, H", sizes, xs.dtype)
+    check_upstream("dhs", dhs, "N, T, H", sizes, dtype)
     if dc_last is not None:
-        check_upstream("dc_last", dc_last, "N, H", sizes, xs.dtype)
+        check_upstream("dc_last", dc_last, "N, H", sizes, dtype)
+    # Time-major (T, N, .) working copies; no copy for the cache's arrays, already time-major.
+    xs, hs, cs, gates, tanh_cs, dhs = (
+        time_major(a) for a in (cache.xs, cache.hs, cache.cs, cache.gates, cache.tanh_cs, dhs)
+    )
     i, f, g, o = _split(gates)
     # Everything that does not depend on the recurrence, for all steps at once:
-    das = _gate_derivatives(gates)  # (N, T, 4H) activation derivatives; becomes dL/da
-    dc_dh = 1 - tanh_cs * tanh_cs  # (N, T, H) dc_t/dh_t = o_t * (1 - tanh(c_t)**2)
+    das = _gate_derivatives(gates)  # (T, N, 4H) activation derivatives; becomes dL/da
+    dc_dh = 1 - tanh_cs * tanh_cs  # (T, N, H) dc_t/dh_t = o_t * (1 - tanh(c_t)**2)
     dc_dh *= o
-    dh = np.zeros((N, H), xs.dtype)  # gradient from step t+1 into h_t
-    dc = np.zeros((N, H), xs.dtype) if dc_last is None else dc_last.copy()
-    dh_t = np.empty((N, H), xs.dtype)
-    dgates = np.empty((N, 4 * H), xs.dtype)  # gradient w.r.t. the four activations at step t
+    dh = np.zeros((N, H), dtype)  # gradient from step t+1 into h_t
+    dc = np.zeros((N, H), dtype) if dc_last is None else dc_last.copy()
+    dh_t = np.empty((N, H), dtype)
+    dgates = np.empty((N, 4 * H), dtype)  # gradient w.r.t. the four activations at step t
     di, df, dg, do = _split(dgates)
     for t in range(T - 1, -1, -1):
-        np.add(dhs[:, t], dh, out=dh_t)
-        dc += np.multiply(dh_t, dc_dh[:, t], out=dg)  # dg is free scratch until set below
-        c_prev = cs[:, t - 1] if t > 0 else c0
-        np.multiply(dc, g[:, t], out=di)
-        np.multiply(dc, c_prev, out=df)
-        np.multiply(dc, i[:, t], out=dg)
-        np.multiply(dh_t, tanh_cs[:, t], out=do)
-        da = das[:, t]
-        da *= dgates
-        dc *= f[:, t]
-        dh = da @ W_h.T
-    das_2d = das.reshape(N * T, 4 * H)
-    dxs = (das_2d @ W_x.T).reshape(N, T, D)
-    dW_x = xs.reshape(N * T, D).T @ das_2d
-    dW_h = states_before(hs, h0).reshape(N * T, H).T @ das_2d
-    return dxs, dh, dc, dW_x, dW_h, das_2d.sum(axis=0)
+        np.add(dhs[t], dh, out=dh_t)
+        dc += np.multiply(dh_t, dc_dh[t], out=dg)  # dg is free scratch until set below
+        np.multiply(dc, g[t], out=di)
+        np.multiply(dc, cs[t - 1] if t > 0 else cache.c0, out=df)
+        np.multiply(dc, i[t], out=dg)
+        np.multiply(dh_t, tanh_cs[t], out=do)
+        das[t] *= dgates
+        dc *= f[t]
+        dh = das[t] @ cache.W_h.T
+    das_2d = das.reshape(T * N, 4 * H)
+    dxs = (das_2d @ cache.W_x.T).reshape(T, N, D)
+    dW_x = xs.reshape(T * N, D).T @ das_2d
+    dW_h = states_before(hs, cache.h0).reshape(T * N, H).T @ das_2d
+    return batch_major(dxs), dh, dc, dW_x, dW_h, das_2d.sum(axis=0)

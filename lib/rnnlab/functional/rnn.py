@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._common import check_inputs, check_upstream, states_before, zeros_if_none
+from ._common import batch_major, check_inputs, check_upstream, states_before, time_major, zeros_if_none
 
 __all__ = [
     "RNNStepCache",
@@ -90,23 +90,25 @@ def rnn_forward(xs, h0, W_x, W_h, b):
         W_x: (D, H), W_h: (H, H), b: (H,) parameters.
 
     Returns:
-        hs: (N, T, H) the hidden state after every step (``hs[:, -1]`` is the final state).
+        hs: (N, T, H) the hidden state after every step (``hs[:, -1]`` is the final state);
+            a view of time-major memory (see ``_common.time_major``).
         cache: ``RNNCache`` for ``rnn_backward``.
     """
     sizes, dtype = check_inputs(("xs", xs, "N, T, D"), ("W_x", W_x, "D, H"), ("h0", h0, "N, H"),
                                 ("W_h", W_h, "H, H"), ("b", b, "H"))
     N, T, D, H = sizes["N"], sizes["T"], sizes["D"], sizes["H"]
     h0 = zeros_if_none(h0, (N, H), dtype)
-    # The input part of every step at once: one (N*T, D) x (D, H) product.
-    hs = (xs.reshape(N * T, D) @ W_x).reshape(N, T, H)
+    xs_tm = time_major(xs)  # (T, N, D)
+    # The input part of every step at once: one (T*N, D) x (D, H) product.
+    hs = (xs_tm.reshape(T * N, D) @ W_x).reshape(T, N, H)
     hs += b
     h = h0
     for t in range(T):
-        h_t = hs[:, t]  # holds x_t W_x + b; becomes h_t in place
+        h_t = hs[t]  # holds x_t W_x + b; becomes h_t in place
         h_t += h @ W_h
         np.tanh(h_t, out=h_t)
         h = h_t
-    return hs, RNNCache(xs, h0, W_x, W_h, hs)
+    return batch_major(hs), RNNCache(batch_major(xs_tm), h0, W_x, W_h, batch_major(hs))
 
 
 def rnn_backward(dhs, cache: RNNCache):
@@ -125,18 +127,19 @@ def rnn_backward(dhs, cache: RNNCache):
     N, T, D = xs.shape
     H = h0.shape[1]
     check_upstream("dhs", dhs, "N, T, H", {"N": N, "T": T, "H": H}, hs.dtype)
+    xs, hs, dhs = time_major(xs), time_major(hs), time_major(dhs)  # (T, N, .); no copy for xs, hs
     # tanh'(a) for every step at once; the loop then needs a single multiply per step.
     das = hs * hs
     np.subtract(1, das, out=das)
     dh = np.zeros((N, H), hs.dtype)  # gradient flowing back from step t+1 into h_t
     for t in range(T - 1, -1, -1):
-        da = das[:, t]  # holds tanh'(a_t); becomes dL/da_t in place
-        dh += dhs[:, t]
+        da = das[t]  # holds tanh'(a_t); becomes dL/da_t in place
+        dh += dhs[t]
         da *= dh
         dh = da @ W_h.T
-    # Weight gradients of all steps as single products over the N*T rows.
-    das_2d = das.reshape(N * T, H)
-    dxs = (das_2d @ W_x.T).reshape(N, T, D)
-    dW_x = xs.reshape(N * T, D).T @ das_2d
-    dW_h = states_before(hs, h0).reshape(N * T, H).T @ das_2d
-    return dxs, dh, dW_x, dW_h, das_2d.sum(axis=0)
+    # Weight gradients of all steps as single products over the T*N rows.
+    das_2d = das.reshape(T * N, H)
+    dxs = (das_2d @ W_x.T).reshape(T, N, D)
+    dW_x = xs.reshape(T * N, D).T @ das_2d
+    dW_h = states_before(hs, h0).reshape(T * N, H).T @ das_2d
+    return batch_major(dxs), dh, dW_x, dW_h, das_2d.sum(axis=0)
