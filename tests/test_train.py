@@ -99,6 +99,21 @@ def test_history_records_every_update_and_epoch():
     assert history.wall_time > 0
 
 
+def test_masked_sentence_batches_weight_the_epoch_loss_by_real_tokens():
+    sentences = ["바람이 분다", "살아야겠다", "we must try to live", "ok"]
+    vocab = data.Vocab.build(list("".join(sentences)))
+    batches = data.sentence_batches([vocab.encode(list(s)) for s in sentences], 3,
+                                    bos_id=vocab.bos_id, eos_id=vocab.eos_id, pad_id=vocab.pad_id)
+    counts = [int(mask.sum()) for _, _, mask in batches]
+    assert counts == [7 + 6 + 20, 3]  # characters + end token per sentence; padding not scored
+    model = small_lm(len(vocab))
+    history = train(model, Adam(model.params, lr=0.01), batches, epochs=2, progress=False)
+    for epoch in range(2):
+        first, second = history.losses[2 * epoch : 2 * epoch + 2]
+        expected = (counts[0] * first + counts[1] * second) / sum(counts)
+        assert history.epoch_losses[epoch] == pytest.approx(expected, rel=1e-12)
+
+
 def test_steps_repeat_epochs_and_stop_mid_epoch():
     ids, V = encode(TEXT)
     data = windows(ids, 4, 5)

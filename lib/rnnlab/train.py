@@ -37,7 +37,7 @@ import json
 import math
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
@@ -117,7 +117,7 @@ class History:
     @classmethod
     def from_dict(cls, d: dict) -> "History":
         """Rebuild from ``to_dict()`` output (derived perplexities are recomputed, not read)."""
-        names = {f for f in cls.__dataclass_fields__}
+        names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 
     def save(self, path) -> None:
@@ -193,6 +193,20 @@ def _empty_error(name: str, source) -> ValueError:
     return ValueError(f"{name}: yielded no batches (or only fully masked ones).{hint}")
 
 
+@contextmanager
+def _inference_mode(model):
+    """Dropout off while inside (for models with ``train(mode)`` / ``training``), then restored."""
+    switchable = hasattr(model, "training") and callable(getattr(model, "train", None))
+    was_training = model.training if switchable else None
+    if switchable:
+        model.train(False)
+    try:
+        yield
+    finally:
+        if switchable:
+            model.train(was_training)
+
+
 def evaluate(model, batches) -> float:
     """Mean loss in nats per token of ``model`` over ``batches``, without changing the model.
 
@@ -224,20 +238,6 @@ def evaluate(model, batches) -> float:
     if total_tokens == 0:
         raise _empty_error("batches", batches)
     return total_nats / total_tokens
-
-
-@contextmanager
-def _inference_mode(model):
-    """Dropout off while inside (for models with ``train(mode)`` / ``training``), then restored."""
-    switchable = hasattr(model, "training") and callable(getattr(model, "train", None))
-    was_training = model.training if switchable else None
-    if switchable:
-        model.train(False)
-    try:
-        yield
-    finally:
-        if switchable:
-            model.train(was_training)
 
 
 def _check_optimizer(model, optimizer) -> None:
