@@ -46,5 +46,13 @@ test: $(VENV)/.test-installed torch-if-ci
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/run.py
 
+# Scores the baseline and the reference (plus any HACKATHON_SUBMISSIONS="a.py b.py") at the full
+# budget; the book's leaderboard page reads the JSON it writes. About 3 minutes on one core.
+HACKATHON_SUBMISSIONS ?=
+hackathon: $(VENV)/.book-installed
+	$(BIN)/python hackathon/score.py hackathon/submissions/baseline.py \
+	  hackathon/submissions/reference.py $(HACKATHON_SUBMISSIONS) \
+	  --budget full --out hackathon/results/leaderboard.json
+
 clean:
 	rm -rf _build .jupyter_cache

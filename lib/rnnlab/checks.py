@@ -34,6 +34,7 @@ __all__ = [
     "check_backward",
     "numerical_reference",
     "check_param_dict",
+    "random_inputs",
 ]
 
 
@@ -80,6 +81,8 @@ def _close(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
 def _diagnose_values(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,
                      time_axis: int | None) -> str:
     """Guess the usual mistake behind values that differ (same shape)."""
+    if np.allclose(got, 0):
+        return "it is all zeros: was it never computed, filled in or accumulated?"
     if _close(-got, expected, rtol, atol) and np.abs(expected).max() > atol:
         return "it is exactly the negative of the expected array: a sign is flipped"
     if got.ndim == 2 and got.shape[0] == got.shape[1] and _close(got.T, expected, rtol, atol):
@@ -96,13 +99,28 @@ def _diagnose_values(got: np.ndarray, expected: np.ndarray, rtol: float, atol: f
                 np.take(expected, range(1, got.shape[time_axis] - 1), axis=time_axis), rtol, atol,
             ):
                 return "it matches the expected array shifted by one time step: an off-by-one in time"
-    if np.allclose(got, 0):
-        return "it is all zeros: was this gradient never computed or accumulated?"
     return ""
 
 
+def _blocks_report(got: np.ndarray, expected: np.ndarray, blocks: tuple[int, Sequence[str]],
+                   rtol: float, atol: float) -> str:
+    """Say which equal-size blocks along an axis (gates such as i, f, g, o) are wrong or right."""
+    axis, labels = blocks
+    if got.shape[axis] % len(labels):
+        return ""
+    parts = zip(labels, np.split(got, len(labels), axis=axis),
+                np.split(expected, len(labels), axis=axis))
+    wrong = [label for label, g, e in parts if not _close(g, e, rtol, atol)]
+    right = [label for label in labels if label not in wrong]
+    if not wrong or not right:
+        return ""
+    return (f" [blocks along axis {axis}: wrong in {', '.join(wrong)}; "
+            f"right in {', '.join(right)}]")
+
+
 def compare_arrays(name: str, got: Any, expected: np.ndarray, *, rtol: float = 1e-6,
-                   atol: float = 1e-8, time_axis: int | None = None) -> str | None:
+                   atol: float = 1e-8, time_axis: int | None = None,
+                   blocks: tuple[int, Sequence[str]] | None = None) -> str | None:
     """Return ``None`` if ``got`` matches ``expected``, else one sentence saying what differs.
 
     Args:
@@ -111,6 +129,8 @@ def compare_arrays(name: str, got: Any, expected: np.ndarray, *, rtol: float = 1
         expected: the reference array.
         rtol, atol: tolerances of ``np.allclose``.
         time_axis: the axis that indexes time, to recognise off-by-one-in-time mistakes.
+        blocks: ``(axis, labels)`` when the array is made of equal blocks along ``axis``
+            (the gates of ``dW_x``: ``(1, ("i", "f", "g", "o"))``), to say which block is wrong.
     """
     expected = np.asarray(expected)
     if got is None:
@@ -145,6 +165,8 @@ def compare_arrays(name: str, got: Any, expected: np.ndarray, *, rtol: float = 1
     at = f"[{', '.join(map(str, worst))}]" if worst else ""
     message = (f"{name}: {n_wrong} of {got.size} values differ; largest difference at {name}{at}: "
                f"expected {expected[worst]:.6g}, got {got[worst]:.6g}")
+    if blocks is not None:
+        message += _blocks_report(got, expected, blocks, rtol, atol)
     diagnosis = _diagnose_values(got, expected, rtol, atol, time_axis)
     return message + (f" — {diagnosis}" if diagnosis else "")
 
@@ -202,7 +224,8 @@ def _call(fn: Callable, inputs: Mapping[str, Any], what: str, seconds: float,
 
 def check_outputs(title: str, names: Sequence[str], got: Any, expected: Sequence[Any], *,
                   rtol: float = 1e-6, atol: float = 1e-8,
-                  time_axes: Mapping[str, int] | None = None) -> CheckReport:
+                  time_axes: Mapping[str, int] | None = None,
+                  blocks: Mapping[str, tuple[int, Sequence[str]]] | None = None) -> CheckReport:
     """Compare a tuple of named outputs; return a report (does not raise)."""
     report = CheckReport(title)
     if got is None or got is Ellipsis:
@@ -222,7 +245,8 @@ def check_outputs(title: str, names: Sequence[str], got: Any, expected: Sequence
         return report
     for name, g, e in zip(names, got, expected):
         problem = compare_arrays(name, g, e, rtol=rtol, atol=atol,
-                                 time_axis=(time_axes or {}).get(name))
+                                 time_axis=(time_axes or {}).get(name),
+                                 blocks=(blocks or {}).get(name))
         if problem is None:
             report.right.append(f"{name} {_fmt_shape(np.shape(e))} is correct")
         else:
@@ -234,6 +258,7 @@ def check_function(student: Callable, reference: Callable, inputs: Mapping[str, 
                    output_names: Sequence[str], *, title: str | None = None,
                    seconds: float = 10.0, rtol: float = 1e-6, atol: float = 1e-8,
                    time_axes: Mapping[str, int] | None = None,
+                   blocks: Mapping[str, tuple[int, Sequence[str]]] | None = None,
                    positional: bool = True, raise_on_failure: bool = True) -> CheckReport:
     """Check ``student(**inputs)`` against ``reference(**inputs)`` output by output.
 
@@ -246,6 +271,7 @@ def check_function(student: Callable, reference: Callable, inputs: Mapping[str, 
         seconds: time limit for the learner's call.
         rtol, atol: tolerances.
         time_axes: output name -> axis indexing time (to diagnose off-by-one in time).
+        blocks: output name -> ``(axis, labels)`` of equal blocks (gates) to name in messages.
         positional: pass inputs positionally (default) or by keyword.
         raise_on_failure: raise :class:`CheckFailed` with the report when anything is wrong.
 
@@ -253,13 +279,16 @@ def check_function(student: Callable, reference: Callable, inputs: Mapping[str, 
         The :class:`CheckReport` (also when everything is right).
     """
     title = title or getattr(student, "__name__", "your function")
+    if not callable(student):
+        raise CheckFailed(f"{title}: expected a function, got {type(student).__name__}: run the "
+                          "cell that defines it first (and keep its name)")
     got, mutated = _call(student, inputs, f"{title}(...)", seconds, positional)
     expected = reference(*_copy_inputs(inputs).values()) if positional else reference(
         **_copy_inputs(inputs))
     if len(output_names) == 1 and not isinstance(expected, tuple):
         expected = (expected,)
     report = check_outputs(title, output_names, got, expected, rtol=rtol, atol=atol,
-                           time_axes=time_axes)
+                           time_axes=time_axes, blocks=blocks)
     for name in mutated:
         report.wrong.insert(0, f"{name} was modified in place: functions must not change "
                                "their inputs (work on a copy, or use out-of-place operations)")
@@ -294,6 +323,7 @@ def check_backward(student_forward: Callable, student_backward: Callable,
                    grad_names: Sequence[str], *, forward_names: Sequence[str],
                    title: str | None = None, seconds: float = 10.0, rtol: float = 1e-6,
                    atol: float = 1e-8, time_axes: Mapping[str, int] | None = None,
+                   blocks: Mapping[str, tuple[int, Sequence[str]]] | None = None,
                    raise_on_failure: bool = True) -> CheckReport:
     """Check a learner's backward pass, run on the cache of the learner's own forward pass.
 
@@ -310,9 +340,13 @@ def check_backward(student_forward: Callable, student_backward: Callable,
         grad_names: a name for each gradient the backward returns, in order.
         forward_names: a name for each forward output before the cache.
         title: what the report is about (default: the backward function's name).
-        seconds, rtol, atol, time_axes, raise_on_failure: as in :func:`check_function`.
+        seconds, rtol, atol, time_axes, blocks, raise_on_failure: as in :func:`check_function`.
     """
     title = title or getattr(student_backward, "__name__", "your backward function")
+    for function in (student_forward, student_backward):
+        if not callable(function):
+            raise CheckFailed(f"{title}: expected a function, got {type(function).__name__}: run "
+                              "the cells that define the forward and backward functions first")
     forward_title = getattr(student_forward, "__name__", "your forward function")
     n_forward = len(inputs)
 
@@ -332,7 +366,7 @@ def check_backward(student_forward: Callable, student_backward: Callable,
     try:
         report = check_function(student_pipeline, reference_pipeline, combined, grad_names,
                                 title=title, seconds=seconds, rtol=rtol, atol=atol,
-                                time_axes=time_axes, raise_on_failure=False)
+                                time_axes=time_axes, blocks=blocks, raise_on_failure=False)
     except CheckFailed as failure:
         report = CheckReport(title, wrong=[str(failure)])
     if forward_wrong is not None:
@@ -422,3 +456,17 @@ def check_param_dict(params: Any, shapes: Mapping[str, tuple[int, ...]], *, dtyp
         else:
             report.wrong.append(problem)
     return report
+
+
+def random_inputs(seed: int, scale: float = 1.0, dtype=np.float64,
+                  **shapes: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """Standard normal test inputs, named and ordered as given: ``random_inputs(0, x=(3, 4))``.
+
+    Args:
+        seed: seed of ``np.random.default_rng``, so the inputs are the same on every run.
+        scale: every array is multiplied by it (small weights keep tanh/sigmoid unsaturated).
+        dtype: the float dtype of the arrays.
+        shapes: name -> shape, in the order of the function's arguments.
+    """
+    rng = np.random.default_rng(seed)
+    return {name: (scale * rng.standard_normal(shape)).astype(dtype) for name, shape in shapes.items()}

@@ -320,6 +320,12 @@ def _float_dtype(arg: str, dtype) -> np.dtype | None:
     return dt
 
 
+def _check_sequence_input(inputs) -> None:
+    """Recurrent layers read ``inputs (N, T, D)``: say so before building from another shape."""
+    if isinstance(inputs, np.ndarray) and inputs.ndim != 3:
+        raise ShapeError(f"inputs: expected shape (N, T, D), got {inputs.shape}")
+
+
 def _weight_dtype(input_dtype) -> np.dtype:
     """Weights of a layer given no dtype: the input's float dtype, else float32 (integer ids)."""
     if input_dtype is not None and np.issubdtype(np.dtype(input_dtype), np.floating):
@@ -382,7 +388,8 @@ class Layer(abc.ABC):
 
     @abc.abstractmethod
     def call(self, inputs):
-        """The layer's output for ``inputs`` (the layer is built)."""
+        """The layer's output for ``inputs`` (the layer is built); each subclass gives the shapes,
+        e.g. (N, T, D) -> (N, T, H) or (N, H) for a recurrent layer."""
 
     @abc.abstractmethod
     def compute_output_shape(self, input_shape):
@@ -406,7 +413,8 @@ class Layer(abc.ABC):
         return [w.copy() for w in self._weights.values()]
 
     def set_weights(self, weights) -> None:
-        """Replace the weights with copies of ``weights`` (Keras's order and layout)."""
+        """Replace the weights with copies of ``weights``: a list of arrays in Keras's order and
+        layout, each of the shape ``get_weights()`` returns (e.g. ``kernel (D, H)``)."""
         self._require_built("set_weights")
         weights = list(weights)
         if len(weights) != len(self._weights):
@@ -588,6 +596,11 @@ class _Recurrent(Layer):
         return out
 
     # -- forward -------------------------------------------------------------------------
+    def __call__(self, inputs, **kwargs):
+        """Check that ``inputs`` is (N, T, D), then build if needed and run ``call``."""
+        _check_sequence_input(inputs)
+        return super().__call__(inputs, **kwargs)
+
     def _check_initial_state(self, initial_state, N: int) -> list[np.ndarray | None]:
         """Keras accepts one array or a list of ``_num_states`` arrays, each ``(N, H)``."""
         if initial_state is None:
@@ -825,6 +838,11 @@ class Bidirectional(Layer):
                     f"{getattr(fwd, attr)} and {getattr(backward, attr)}"
                 )
 
+    def __call__(self, inputs, **kwargs):
+        """Check that ``inputs`` is (N, T, D), then build if needed and run ``call``."""
+        _check_sequence_input(inputs)
+        return super().__call__(inputs, **kwargs)
+
     def build(self, input_shape, dtype=None, rng=None) -> None:
         """Build both directions; each draws its weights from its own child generator."""
         input_shape = _shape_tuple("input_shape", input_shape)
@@ -842,7 +860,8 @@ class Bidirectional(Layer):
         return self.forward_layer.get_weights() + self.backward_layer.get_weights()
 
     def set_weights(self, weights) -> None:
-        """Set the forward layer's weights from the first half, the backward's from the rest."""
+        """Set the forward layer's weights from the first half, the backward's from the rest
+        (each array of the shape ``get_weights()`` returns)."""
         self._require_built("set_weights")
         weights = list(weights)
         n = len(self.forward_layer.get_weights())
@@ -1112,10 +1131,12 @@ class Sequential:
         return out
 
     def predict(self, x: np.ndarray, batch_size: int = 32) -> np.ndarray:
-        """The model's outputs for ``x``, computed ``batch_size`` rows at a time (as Keras)."""
+        """The model's outputs for ``x`` (N, ...), e.g. ids (N, T), computed ``batch_size`` rows at
+        a time (as Keras); the output has N rows."""
         batch_size = check_positive_int("batch_size", batch_size)
         if not isinstance(x, np.ndarray) or x.ndim == 0 or len(x) == 0:
-            raise ValueError(f"x: expected a numpy array with at least one row, got {x!r}")
+            got = x.shape if isinstance(x, np.ndarray) else type(x).__name__
+            raise ValueError(f"x: expected a numpy array (N, ...) with N >= 1 rows, got {got}")
         return np.concatenate([self(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
 
     def _require_built(self, what: str) -> None:
@@ -1135,7 +1156,8 @@ class Sequential:
         return [w for layer in self.layers for w in layer.get_weights()]
 
     def set_weights(self, weights) -> None:
-        """Inverse of ``get_weights``: one flat list, consumed layer by layer."""
+        """Inverse of ``get_weights``: one flat list of arrays (each of the shape
+        ``get_weights()`` returns), consumed layer by layer."""
         self._require_built("set_weights")
         weights = list(weights)
         expected = sum(len(layer.get_weights()) for layer in self.layers)

@@ -204,6 +204,7 @@ class Linear(Layer):
         self.params["b"] = _uniform(rng, bound, (M,), dt)
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self._x2d = None
+        self._out_shape = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x (N, D) or (N, T, D) -> (N, M) or (N, T, M)."""
@@ -212,6 +213,7 @@ class Linear(Layer):
         check_array("x", x, dims, {"D": W.shape[0]})
         _check_same(x, W)
         self._x2d = x.reshape(-1, W.shape[0])  # a view when x is contiguous
+        self._out_shape = (*x.shape[:-1], W.shape[1])
         out = self._x2d @ W
         out += b
         return out.reshape(*x.shape[:-1], W.shape[1])
@@ -220,12 +222,14 @@ class Linear(Layer):
         """dout (..., M) -> dx (..., D); fills ``grads["W"] (D, M)`` and ``grads["b"] (M,)``."""
         x2d = _require(self._x2d, "Linear")
         W = self.params["W"]
-        if not isinstance(dout, np.ndarray) or dout.size != x2d.shape[0] * W.shape[1]:
+        letters = "(N, M)" if len(self._out_shape) == 2 else "(N, T, M)"
+        if not isinstance(dout, np.ndarray) or dout.shape != self._out_shape:
             raise ShapeError(
-                f"dout: expected {x2d.shape[0]} positions of M={W.shape[1]} values "
-                f"(the forward output's shape), got {getattr(dout, 'shape', type(dout).__name__)}"
+                f"dout: expected {x2d.shape[0]} positions of M={W.shape[1]} values, shape "
+                f"{letters} = {self._out_shape} (the forward output's), "
+                f"got {getattr(dout, 'shape', type(dout).__name__)}"
             )
-        _check_same(dout, W)
+        _check_same(dout, W, "dout")
         dout2d = dout.reshape(-1, W.shape[1])
         self._set_grads(W=x2d.T @ dout2d, b=dout2d.sum(axis=0))
         return (dout2d @ W.T).reshape(*dout.shape[:-1], W.shape[0])
@@ -702,6 +706,7 @@ class Bidirectional(Layer):
         return (self.fwd.state, self.bwd.state)
 
     def reset_state(self) -> None:
+        """Reset the carried state of both directions."""
         self.fwd.reset_state()
         self.bwd.reset_state()
 
@@ -720,7 +725,8 @@ class Bidirectional(Layer):
         return self._merge(hs_f, hs_b)
 
     def scan(self, xs: np.ndarray, states: tuple | None = None):
-        """Inference without caches: -> (merged outputs, (fwd final state, bwd final state))."""
+        """Inference without caches: xs (N, T, D) -> (merged outputs, (fwd final state, bwd final
+        state)); ``states`` is None or that pair of initial state tuples."""
         fwd_state, bwd_state = states if states is not None else (None, None)
         hs_f, final_f = self.fwd.scan(xs, fwd_state)
         hs_b, final_b = self.bwd.scan(xs[:, ::-1], bwd_state)
@@ -758,11 +764,15 @@ class Bidirectional(Layer):
             if not (isinstance(dout, tuple) and len(dout) == 2):
                 raise TypeError("dout: merge=None expects the pair (dhs_fwd, dhs_bwd)")
             return dout
-        H_f = hs_f.shape[2]
-        expected = (*hs_f.shape[:2], H_f + hs_b.shape[2]) if self.merge == "concat" else hs_f.shape
+        H_f, H_b = hs_f.shape[2], hs_b.shape[2]
+        if self.merge == "concat":
+            expected = (*hs_f.shape[:2], H_f + H_b)
+            letters = "(N, T, 2H)" if H_f == H_b else "(N, T, H_fwd + H_bwd)"
+        else:
+            expected, letters = hs_f.shape, "(N, T, H)"
         if not isinstance(dout, np.ndarray) or dout.shape != expected:
-            raise ShapeError(f"dout: expected shape {expected} (the forward output's), "
-                             f"got {getattr(dout, 'shape', type(dout).__name__)}")
+            raise ShapeError(f"dout: expected shape {expected}, i.e. {letters} (the forward "
+                             f"output's), got {getattr(dout, 'shape', type(dout).__name__)}")
         if self.merge == "concat":
             return dout[:, :, :H_f], dout[:, :, H_f:]
         if self.merge == "sum":

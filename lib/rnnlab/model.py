@@ -103,14 +103,17 @@ class LanguageModel:
 
     @property
     def vocab_size(self) -> int:
+        """V, the number of token ids."""
         return self.config["vocab_size"]
 
     @property
     def dtype(self) -> np.dtype:
+        """The float dtype of every parameter (float32 or float64)."""
         return np.dtype(self.config["dtype"])
 
     @property
     def stateful(self) -> bool:
+        """True when the final states of one batch are carried into the next."""
         return self.config["stateful"]
 
     @property
@@ -177,6 +180,7 @@ class LanguageModel:
         Returns:
             The loss as a Python float; ``backward()`` then computes its gradients.
         """
+        check_ids("inputs", inputs, "N, T", self.vocab_size)
         logits = self.forward(inputs)
         value = self.criterion.forward(logits, targets, mask)
         self._has_loss = True
@@ -209,7 +213,7 @@ class LanguageModel:
         touched, so generation can happen between training steps.
 
         Args:
-            prompt_ids: 1-D sequence of at least one id in [0, V).
+            prompt_ids: (T,) ids in [0, V), T >= 1 (an int array or a list of ints).
             n: the maximum number of new tokens.
             temperature: > 0; lower is more conservative (see ``rnnlab.sampling.sample``).
             top_k: None, or sample only among the ``top_k`` most likely tokens.

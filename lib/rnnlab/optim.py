@@ -102,6 +102,23 @@ def _check_grads(grads, reference: Mapping[str, np.ndarray], what: str = "grads"
             )
 
 
+def _check_grad_arrays(grads, *, finite: bool) -> None:
+    """``grads`` maps names to float arrays of any shape; all values finite when ``finite``."""
+    if not isinstance(grads, Mapping):
+        raise TypeError(
+            f"grads: expected a dict name -> float array (any shape), got {type(grads).__name__}"
+        )
+    for name, g in grads.items():
+        if not isinstance(g, np.ndarray) or not np.issubdtype(g.dtype, np.floating):
+            kind = f"dtype {g.dtype}" if isinstance(g, np.ndarray) else type(g).__name__
+            raise DTypeError(f"grads[{name!r}]: expected a float array, got {kind}")
+        if finite and not np.isfinite(g).all():
+            raise ValueError(
+                f"grads[{name!r}]: contains NaN or inf, so there is no direction to clip to; "
+                "the training has diverged. Lower the learning rate or clip earlier."
+            )
+
+
 class Optimizer(ABC):
     """Base class: validation, the update counter, the learning rate and the state.
 
@@ -340,8 +357,13 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {cls.__name__: cls for cls in (SGD, Ada
 def global_norm(grads: Mapping[str, np.ndarray]) -> float:
     """The L2 norm of all gradients taken together, ``sqrt(sum_k ||g_k||^2)``.
 
+    ``grads`` maps names to float arrays of any shape (each parameter's own). NaN or inf
+    entries give a NaN or inf norm rather than an error: that is how a training loop detects
+    divergence.
+
     Squares are summed in float64 so that float32 gradients do not lose precision or overflow.
     """
+    _check_grad_arrays(grads, finite=False)
     return math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values()))
 
 
@@ -349,12 +371,13 @@ def clip_by_value(grads: Mapping[str, np.ndarray], limit: float) -> dict[str, np
     """Clip every gradient element to ``[-limit, limit]``.
 
     Args:
-        grads: name -> gradient array (any shape); not modified.
+        grads: name -> float gradient array (any shape), finite; not modified.
         limit: a finite number > 0.
 
     Returns:
         A new dict of new arrays, same shapes and dtypes.
     """
+    _check_grad_arrays(grads, finite=True)
     limit = _check_positive_real("limit", limit)
     return {name: np.clip(g, -limit, limit) for name, g in grads.items()}
 
@@ -368,13 +391,14 @@ def clip_by_global_norm(
     ``torch.nn.utils.clip_grad_norm_``: scale by ``min(1, max_norm / (norm + 1e-6))``.
 
     Args:
-        grads: name -> gradient array (any shape); not modified.
+        grads: name -> float gradient array (any shape), finite; not modified.
         max_norm: a finite number > 0.
 
     Returns:
         ``(clipped, norm)``: a new dict of new arrays (same shapes and dtypes) and the global
         norm *before* clipping (useful to watch for exploding gradients).
     """
+    _check_grad_arrays(grads, finite=True)
     max_norm = _check_positive_real("max_norm", max_norm)
     norm = global_norm(grads)
     scale = min(1.0, max_norm / (norm + 1e-6))

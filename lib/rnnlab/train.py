@@ -520,6 +520,8 @@ def load_checkpoint(path) -> Checkpoint:
     optimizer = None
     if meta["optimizer"] is not None:
         info = meta["optimizer"]
+        if info["type"] not in OPTIMIZERS:
+            raise ValueError(f"{path}: unknown optimizer {info['type']!r}; known: {sorted(OPTIMIZERS)}")
         optimizer = OPTIMIZERS[info["type"]](model.params, **info["hyperparams"])
         slots = {slot: {name: arrays[f"optimizer/{slot}/{name}"] for name in model.params}
                  for slot in optimizer.slots}

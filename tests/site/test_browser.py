@@ -26,6 +26,12 @@ import pytest
 
 from site_helpers import NOTEBOOK_PAGES, ROOT, TOC_PAGES, skip_or_fail
 
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+except ImportError:  # requirements/test.txt pins playwright; without it the browser fixture skips
+    sync_playwright = None
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -82,10 +88,11 @@ def browser(site_url, tmp_path_factory):
 
     Yields ``(context, blocked)``: ``blocked`` collects the URLs that were refused.
     """
+    if sync_playwright is None:
+        skip_or_fail("the playwright package is not installed (pip install -r requirements/test.txt)")
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         skip_or_fail(f"Chromium is not installed ({CHROMIUM}): "
                      "install it with `sudo apt-get install chromium` to run the browser tests")
-    from playwright.sync_api import sync_playwright
 
     blocked = []
 
@@ -119,9 +126,14 @@ def open_page(context, url):
     return page, errors, failed
 
 
-def wait_for_mathjax(page):
-    """Wait until MathJax has finished its first typesetting pass on ``page``."""
-    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+def wait_for_mathjax(page, blocked):
+    """Wait until MathJax has finished its first typesetting pass on ``page``; fail clearly if
+    it never loads (``blocked``: the off-site requests refused so far)."""
+    try:
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                               timeout=15_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"MathJax did not load within 15 s; off-site requests blocked: {blocked}")
     page.evaluate("() => MathJax.startup.promise")
 
 
@@ -168,7 +180,7 @@ def test_page_renders_offline(docname, browser, site_url, artifacts_dir):
     try:
         n_math = page.locator(".math").count()
         if n_math:
-            wait_for_mathjax(page)
+            wait_for_mathjax(page, blocked)
             n_typeset = page.locator("mjx-container").count()
             assert n_typeset >= n_math, f"{n_math} maths elements but {n_typeset} typeset"
             assert page.locator("mjx-merror").count() == 0, "MathJax reported a TeX error"
@@ -177,7 +189,10 @@ def test_page_renders_offline(docname, browser, site_url, artifacts_dir):
 
         n_widgets = page.locator("script[type='application/vnd.jupyter.widget-view+json']").count()
         if n_widgets:
-            page.wait_for_selector(".jupyter-widgets", state="attached")
+            try:
+                page.wait_for_selector(".jupyter-widgets", state="attached", timeout=15_000)
+            except PlaywrightTimeout:
+                pytest.fail(f"no widget rendered within 15 s; off-site requests blocked: {blocked}")
             shown = page.locator(".jupyter-widgets").count()
             assert shown >= n_widgets, f"{n_widgets} widget views in the page, {shown} rendered"
 

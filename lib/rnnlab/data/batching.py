@@ -43,7 +43,10 @@ class Batches:
 
 
 def _check_stream(name: str, ids) -> np.ndarray:
+    """A 1-D integer array of token ids (L,), none negative."""
     check_array(name, ids, "L", kind="int")
+    if ids.size and ids.min() < 0:
+        raise ValueError(f"{name}: expected token ids >= 0, got {int(ids.min())}")
     return ids
 
 

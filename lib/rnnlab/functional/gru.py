@@ -66,13 +66,20 @@ def _check_gru(x_name, x, x_dims, h_name, h, W_x, W_h, b_x, b_h, reset_after):
                         ("W_h", W_h, "H, 3H"), ("b_x", b_x, "3H"), ("b_h", b_h, "3H"))
 
 
-def _sigmoid_(a: np.ndarray) -> np.ndarray:
-    """In-place sigmoid through tanh, ``0.5 + 0.5 * tanh(a / 2)``, which cannot overflow."""
-    a *= 0.5
-    np.tanh(a, out=a)
-    a *= 0.5
-    a += 0.5
-    return a
+def _sigmoid_of_negated(u: np.ndarray) -> np.ndarray:
+    """In place on ``u = -a``: ``sigmoid(a) = 1 / (1 + exp(-a))`` (one exp: cheaper than tanh)."""
+    with np.errstate(over="ignore"):  # exp(-a) = inf for very negative a: 1 / (1 + inf) = 0
+        np.exp(u, out=u)
+    u += 1
+    return np.reciprocal(u, out=u)
+
+
+def _negate_rz(H: int, dtype) -> np.ndarray:
+    """(3H,) factors -1 on the r and z columns, 1 on n: folded into copies of the parameters,
+    they make the r and z pre-activations arrive negated, ready for ``_sigmoid_of_negated``."""
+    k = np.ones(3 * H, dtype)
+    k[: 2 * H] = -1
+    return k
 
 
 def _split(gates: np.ndarray):
@@ -97,14 +104,14 @@ def gru_step_forward(x, h_prev, W_x, W_h, b_x, b_h, reset_after=True):
     ax = x @ W_x + b_x
     if reset_after:
         ah = h_prev @ W_h + b_h
-        r = _sigmoid_(ax[:, :H] + ah[:, :H])
-        z = _sigmoid_(ax[:, H : 2 * H] + ah[:, H : 2 * H])
+        r = _sigmoid_of_negated(-(ax[:, :H] + ah[:, :H]))
+        z = _sigmoid_of_negated(-(ax[:, H : 2 * H] + ah[:, H : 2 * H]))
         hn, rh = ah[:, 2 * H :], None
         n = np.tanh(ax[:, 2 * H :] + r * hn)
     else:
         ah = h_prev @ W_h[:, : 2 * H] + b_h[: 2 * H]
-        r = _sigmoid_(ax[:, :H] + ah[:, :H])
-        z = _sigmoid_(ax[:, H : 2 * H] + ah[:, H:])
+        r = _sigmoid_of_negated(-(ax[:, :H] + ah[:, :H]))
+        z = _sigmoid_of_negated(-(ax[:, H : 2 * H] + ah[:, H:]))
         hn, rh = None, r * h_prev
         n = np.tanh(ax[:, 2 * H :] + rh @ W_h[:, 2 * H :] + b_h[2 * H :])
     h_next = n + z * (h_prev - n)
@@ -161,34 +168,37 @@ def gru_forward(xs, h0, W_x, W_h, b_x, b_h, reset_after=True):
     sizes, dtype = _check_gru("xs", xs, "N, T, D", "h0", h0, W_x, W_h, b_x, b_h, reset_after)
     N, T, D, H = sizes["N"], sizes["T"], sizes["D"], sizes["H"]
     h0 = zeros_if_none(h0, (N, H), dtype)
+    # Negated r and z columns (see _negate_rz), folded once into copies of the parameters.
+    k = _negate_rz(H, dtype)
+    W_x_k, W_h_k, b_x_k, b_h_k = W_x * k, W_h * k, b_x * k, b_h * k
     # Input projections of all steps in one product. The recurrent biases that are plain
     # additive terms (b_hr, b_hz, and b_hn when reset_after=False) are folded in here as well.
     xs_tm = time_major(xs)  # (T, N, D)
-    gates = (xs_tm.reshape(T * N, D) @ W_x).reshape(T, N, 3 * H)
-    gates += b_x
+    gates = (xs_tm.reshape(T * N, D) @ W_x_k).reshape(T, N, 3 * H)
+    gates += b_x_k
     if reset_after:
-        gates[..., : 2 * H] += b_h[: 2 * H]
+        gates[..., : 2 * H] += b_h_k[: 2 * H]
     else:
-        gates += b_h
+        gates += b_h_k
     hs = np.empty((T, N, H), dtype)
     recurrent = np.empty((T, N, H), dtype)  # hn or rh, whichever the variant needs
-    W_hrz, W_hn, b_hn = W_h[:, : 2 * H], W_h[:, 2 * H :], b_h[2 * H :]
+    W_hrz_k, W_hn, b_hn = W_h_k[:, : 2 * H], W_h[:, 2 * H :], b_h[2 * H :]
     ah_rz = np.empty((N, 2 * H), dtype)  # scratch for one step's recurrent products
     ah_n = np.empty((N, H), dtype)
     ah = np.empty((N, 3 * H), dtype)
     h = h0
     for t in range(T):
-        a = gates[t]  # holds the input terms of step t; becomes r, z, n in place
+        a = gates[t]  # input terms of step t (r, z negated); becomes r, z, n in place
         a_rz, a_n = a[:, : 2 * H], a[:, 2 * H :]
         if reset_after:
-            np.matmul(h, W_h, out=ah)  # all three recurrent products at once
+            np.matmul(h, W_h_k, out=ah)  # all three recurrent products at once
             a_rz += ah[:, : 2 * H]
-            r = _sigmoid_(a_rz)[:, :H]
+            r = _sigmoid_of_negated(a_rz)[:, :H]
             hn = np.add(ah[:, 2 * H :], b_hn, out=recurrent[t])
             a_n += np.multiply(r, hn, out=ah_n)
         else:
-            a_rz += np.matmul(h, W_hrz, out=ah_rz)
-            r = _sigmoid_(a_rz)[:, :H]
+            a_rz += np.matmul(h, W_hrz_k, out=ah_rz)
+            r = _sigmoid_of_negated(a_rz)[:, :H]
             rh = np.multiply(r, h, out=recurrent[t])
             a_n += np.matmul(rh, W_hn, out=ah_n)
         n = np.tanh(a_n, out=a_n)
@@ -241,7 +251,9 @@ def gru_backward(dhs, cache: GRUCache):
     np.multiply(n, n, out=dan)  # tanh'(a_n) * dh_t/dn_t
     np.subtract(1, dan, out=dan)
     dan *= 1 - z
-    W_hrz_T, W_hn_T = W_h[:, : 2 * H].T, W_h[:, 2 * H :].T
+    # Row-major copies of the transposed weights: faster per-step products than transposed views.
+    W_h_T = np.ascontiguousarray(W_h.T)  # (3H, H)
+    W_hrz_T, W_hn_T = W_h_T[: 2 * H], W_h_T[2 * H :]
     dh = np.zeros((N, H), xs.dtype)  # gradient from step t+1 into h_t
     dh_t = np.empty((N, H), xs.dtype)
     drh = np.empty((N, H), xs.dtype)
@@ -252,11 +264,11 @@ def gru_backward(dhs, cache: GRUCache):
         if reset_after:
             dar[t] *= dan[t]
             np.multiply(dan[t], r[t], out=da_n_cols[t])
-            dh = da[t] @ W_h.T
+            np.matmul(da[t], W_h_T, out=dh)
         else:
             np.matmul(dan[t], W_hn_T, out=drh)  # gradient w.r.t. r * h_prev
             dar[t] *= drh
-            dh = da[t, :, : 2 * H] @ W_hrz_T
+            np.matmul(da[t, :, : 2 * H], W_hrz_T, out=dh)
             dh += np.multiply(drh, r[t], out=drh)
         dh += np.multiply(dh_t, z[t], out=dh_t)  # the direct path h_t = ... + z * h_prev
     da_2d = da.reshape(T * N, 3 * H)

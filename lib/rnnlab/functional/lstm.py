@@ -5,10 +5,9 @@
     c_next = f * c_prev + i * g
     h_next = o * tanh(c_next)
 
-Speed: the three sigmoids and the tanh share one ``np.tanh`` call, because
-``sigmoid(a) = 0.5 + 0.5 * tanh(a / 2)``: halve the i, f, o columns, take tanh of all 4H
-columns, then map the i, f, o columns from (-1, 1) to (0, 1). The sequence functions also
-compute the input projection of every step before the loop and every weight gradient after it.
+Speed: the three sigmoids and the tanh share one ``np.exp`` call (see ``_exp_factors``). The
+sequence functions compute the input projection of every step before the loop and every
+weight gradient after it, and work on time-major memory (see ``_common.time_major``).
 """
 from __future__ import annotations
 
@@ -58,26 +57,29 @@ class LSTMCache(NamedTuple):
     tanh_cs: np.ndarray  # (N, T, H) tanh of every cell state
 
 
-def _gate_scale(H: int, dtype) -> tuple[np.ndarray, np.ndarray]:
-    """(4H,) ``scale`` and ``shift`` with ``gates = scale * tanh(scale * a) + shift``.
+def _exp_factors(H: int, dtype) -> np.ndarray:
+    """(4H,) factors ``k`` that turn pre-activations ``a`` into the exponents ``k * a``.
 
-    scale is 1/2 and shift 1/2 on the sigmoid columns i, f, o (the tanh form of the sigmoid);
-    scale 1 and shift 0 on the candidate g. Halving is exact in floating point.
+    All four gates come from one ``np.exp`` call (cheaper than ``np.tanh``):
+    ``sigmoid(a) = 1 / (1 + exp(-a))``, so k = -1 on i, f, o; and
+    ``tanh(a) = 2 / (1 + exp(-2a)) - 1``, so k = -2 on g. Scaling by -1 or -2 is exact.
     """
-    scale = np.full(4 * H, 0.5, dtype)
-    scale[2 * H : 3 * H] = 1
-    shift = np.full(4 * H, 0.5, dtype)
-    shift[2 * H : 3 * H] = 0
-    return scale, shift
+    k = np.full(4 * H, -1, dtype)
+    k[2 * H : 3 * H] = -2
+    return k
 
 
-def _activate(a: np.ndarray, scale: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    """Apply sigmoid to the i, f, o columns and tanh to g, in place on ``a (..., 4H)``."""
-    a *= scale
-    np.tanh(a, out=a)
-    a *= scale
-    a += shift
-    return a
+def _activate(u: np.ndarray) -> np.ndarray:
+    """In place on ``u (..., 4H) = k * a`` (see ``_exp_factors``): the activations i, f, g, o."""
+    H = u.shape[-1] // 4
+    with np.errstate(over="ignore"):  # exp(-a) = inf for very negative a: 1 / (1 + inf) = 0
+        np.exp(u, out=u)
+    u += 1
+    np.reciprocal(u, out=u)
+    g = u[..., 2 * H : 3 * H]
+    g *= 2
+    g -= 1
+    return u
 
 
 def _split(gates: np.ndarray):
@@ -99,7 +101,7 @@ def lstm_step_forward(x, h_prev, c_prev, W_x, W_h, b):
     check_inputs(("x", x, "N, D"), ("W_x", W_x, "D, 4H"), ("h_prev", h_prev, "N, H"),
                  ("c_prev", c_prev, "N, H"), ("W_h", W_h, "H, 4H"), ("b", b, "4H"))
     H = h_prev.shape[1]
-    gates = _activate(x @ W_x + h_prev @ W_h + b, *_gate_scale(H, x.dtype))
+    gates = _activate((x @ W_x + h_prev @ W_h + b) * _exp_factors(H, x.dtype))
     i, f, g, o = _split(gates)
     c_next = f * c_prev + i * g
     tanh_c = np.tanh(c_next)
@@ -161,11 +163,13 @@ def lstm_forward(xs, h0, c0, W_x, W_h, b):
     N, T, D, H = sizes["N"], sizes["T"], sizes["D"], sizes["H"]
     h0 = zeros_if_none(h0, (N, H), dtype)
     c0 = zeros_if_none(c0, (N, H), dtype)
-    scale, shift = _gate_scale(H, dtype)
+    # The exponent factors of _activate, folded once into copies of the parameters.
+    k = _exp_factors(H, dtype)
+    W_x_k, W_h_k, b_k = W_x * k, W_h * k, b * k
     xs_tm = time_major(xs)  # (T, N, D)
     # Input projections of all steps in one product; the recurrent product is added per step.
-    gates = (xs_tm.reshape(T * N, D) @ W_x).reshape(T, N, 4 * H)
-    gates += b
+    gates = (xs_tm.reshape(T * N, D) @ W_x_k).reshape(T, N, 4 * H)
+    gates += b_k
     hs = np.empty((T, N, H), dtype)
     cs = np.empty((T, N, H), dtype)
     tanh_cs = np.empty((T, N, H), dtype)
@@ -173,9 +177,9 @@ def lstm_forward(xs, h0, c0, W_x, W_h, b):
     ig = np.empty((N, H), dtype)  # scratch for i * g
     h, c = h0, c0
     for t in range(T):
-        a = gates[t]  # holds x_t W_x + b; becomes the activations in place
-        a += np.matmul(h, W_h, out=ah)
-        i, f, g, o = _split(_activate(a, scale, shift))
+        a = gates[t]  # holds k * (x_t W_x + b); becomes the activations in place
+        a += np.matmul(h, W_h_k, out=ah)
+        i, f, g, o = _split(_activate(a))
         np.multiply(f, c, out=cs[t])
         cs[t] += np.multiply(i, g, out=ig)
         np.tanh(cs[t], out=tanh_cs[t])
@@ -214,6 +218,7 @@ def lstm_backward(dhs, cache: LSTMCache, dc_last=None):
     das = _gate_derivatives(gates)  # (T, N, 4H) activation derivatives; becomes dL/da
     dc_dh = 1 - tanh_cs * tanh_cs  # (T, N, H) dc_t/dh_t = o_t * (1 - tanh(c_t)**2)
     dc_dh *= o
+    W_h_T = np.ascontiguousarray(cache.W_h.T)  # (4H, H); row-major: faster per-step products
     dh = np.zeros((N, H), dtype)  # gradient from step t+1 into h_t
     dc = np.zeros((N, H), dtype) if dc_last is None else dc_last.copy()
     dh_t = np.empty((N, H), dtype)
@@ -228,7 +233,7 @@ def lstm_backward(dhs, cache: LSTMCache, dc_last=None):
         np.multiply(dh_t, tanh_cs[t], out=do)
         das[t] *= dgates
         dc *= f[t]
-        dh = das[t] @ cache.W_h.T
+        np.matmul(das[t], W_h_T, out=dh)
     das_2d = das.reshape(T * N, 4 * H)
     dxs = (das_2d @ cache.W_x.T).reshape(T, N, D)
     dW_x = xs.reshape(T * N, D).T @ das_2d

@@ -131,12 +131,13 @@ def rnn_backward(dhs, cache: RNNCache):
     # tanh'(a) for every step at once; the loop then needs a single multiply per step.
     das = hs * hs
     np.subtract(1, das, out=das)
+    W_h_T = np.ascontiguousarray(W_h.T)  # row-major copy: faster per-step products
     dh = np.zeros((N, H), hs.dtype)  # gradient flowing back from step t+1 into h_t
     for t in range(T - 1, -1, -1):
         da = das[t]  # holds tanh'(a_t); becomes dL/da_t in place
         dh += dhs[t]
         da *= dh
-        dh = da @ W_h.T
+        np.matmul(da, W_h_T, out=dh)
     # Weight gradients of all steps as single products over the T*N rows.
     das_2d = das.reshape(T * N, H)
     dxs = (das_2d @ W_x.T).reshape(T, N, D)

@@ -1,0 +1,113 @@
+"""Fixtures for the exercise tests: one build of every exercise per session, and a fast grader.
+
+The build (``tools/exercises.py``: execute each master, ``otter assign``) takes about a minute,
+so it runs once per session into a temporary folder and every test reads from it.
+
+``grade_in_process`` grades a notebook with the very test files of the autograder zip and
+otter's own test-file classes, executing the notebook's cells in this process: milliseconds
+instead of the ~10 s of a kernel-based ``otter run``. The real ``otter run`` path is exercised
+by the batch-grading test (``tools/grade.py``) on every solution and blank notebook.
+"""
+from __future__ import annotations
+
+import importlib.util
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_tool(name: str):
+    """Import ``tools/<name>.py`` as a module (tools/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"tools_{name}", ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class Build:
+    """The generated files (relative path -> text) and the folder holding the autograder zips."""
+
+    files: dict[str, str]
+    work: Path
+
+    def autograder(self, name: str) -> Path:
+        return self.work / name / f"{name}-autograder.zip"
+
+
+@pytest.fixture(scope="session")
+def exercises_tool():
+    return load_tool("exercises")
+
+
+@pytest.fixture(scope="session")
+def build(tmp_path_factory, exercises_tool) -> Build:
+    work = tmp_path_factory.mktemp("exercise-build")
+    return Build(exercises_tool.build_all(None, work), work)
+
+
+@pytest.fixture(scope="session")
+def exercise_names(exercises_tool) -> list[str]:
+    return [m.stem for m in exercises_tool.masters()]
+
+
+@dataclass
+class QuestionResult:
+    score: float
+    possible: float
+    message: str
+
+
+def _cell_sources(nb: dict) -> list[str]:
+    """Code cells to execute: the learner's code, without otter's own cells."""
+    sources = []
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] != "code" or "otter" in source or "grader.check" in source:
+            continue
+        sources.append(source)
+    return sources
+
+
+def grade_in_process(nb: dict, autograder: Path, tmp: Path) -> dict[str, QuestionResult]:
+    """Execute ``nb``'s cells here and grade them with the zip's test files (hidden included).
+
+    A cell that raises is skipped, as in a notebook run top to bottom with errors allowed; the
+    checks then report what is missing.
+    """
+    from IPython.core.inputtransformer2 import TransformerManager
+    from otter.test_files import ExceptionTestFile
+
+    env: dict = {"__name__": "__main__"}
+    transformer = TransformerManager()
+    for i, source in enumerate(_cell_sources(nb)):
+        try:
+            exec(compile(transformer.transform_cell(source), f"<cell {i}>", "exec"), env)
+        except Exception:  # noqa: BLE001 - a learner's broken cell must not stop grading
+            continue
+    with zipfile.ZipFile(autograder) as archive:
+        archive.extractall(tmp)
+    results = {}
+    for test_path in sorted((tmp / "tests").glob("*.py")):
+        test_file = ExceptionTestFile.from_file(str(test_path))
+        test_file.run(env)
+        results[test_file.name] = QuestionResult(test_file.score, test_file.possible,
+                                                 test_file.summary())
+    return results
+
+
+@pytest.fixture
+def grade(tmp_path):
+    """``grade(nb, autograder_zip)`` -> question -> QuestionResult, graded in this process."""
+    counter = iter(range(10**6))
+
+    def run(nb: dict, autograder: Path) -> dict[str, QuestionResult]:
+        folder = tmp_path / f"grade-{next(counter)}"
+        folder.mkdir()
+        return grade_in_process(nb, autograder, folder)
+
+    return run

@@ -1,0 +1,173 @@
+"""Tests for the hackathon: the splits, the Pareto front, the scorer's statuses, reproducibility,
+and the reference submission's dominance over the baseline (at the quick budget)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rnnlab.data import load_lines
+
+ROOT = Path(__file__).resolve().parents[2]
+HACKATHON = ROOT / "hackathon"
+sys.path.insert(0, str(HACKATHON))
+
+import make_splits  # noqa: E402
+from hackdata import SPLIT_PATHS, build_vocab, encode_sentences, load_split, read_sentences  # noqa: E402
+from score import STATUSES, mark_pareto  # noqa: E402
+
+SUBMISSIONS = HACKATHON / "submissions"
+
+
+def run_scorer(tmp_path: Path, submissions: list[Path], *extra: str) -> dict:
+    """Run ``score.py`` as an organiser would (a fresh process); returns the results document."""
+    out = tmp_path / f"results-{len(list(tmp_path.iterdir()))}.json"
+    done = subprocess.run([sys.executable, str(HACKATHON / "score.py"), *map(str, submissions),
+                           "--out", str(out), *extra], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def test_committed_splits_are_the_seeded_split_of_the_corpus():
+    parts = make_splits.split_lines(load_lines(make_splits.CORPUS))
+    assert load_split("train") == parts["train"]
+    assert load_split("val") == parts["val"]
+    assert read_sentences(make_splits.TEST_PATH) == parts["test"]
+
+
+def test_splits_partition_the_corpus_and_share_no_sentence():
+    train, val = load_split("train"), load_split("val")
+    test = read_sentences(make_splits.TEST_PATH)
+    assert sorted(train + val + test) == sorted(load_lines(make_splits.CORPUS))
+    assert not set(train) & set(test) and not set(val) & set(test) and not set(train) & set(val)
+    assert len(test) >= 50 and len(val) >= 50
+
+
+def test_every_val_and_test_character_has_an_id():
+    vocab = build_vocab(load_split("train"))
+    for sentences in (load_split("val"), read_sentences(make_splits.TEST_PATH)):
+        ids = encode_sentences(sentences, vocab)  # raises on an unknown character
+        assert [len(x) for x in ids] == [len(s) for s in sentences]
+
+
+def test_split_moves_lines_with_unseen_characters_into_train():
+    lines = [f"line {i}" for i in range(18)] + ["zzz only here", "qqq only here"]
+    parts = make_splits.split_lines(lines, seed=1)
+    alphabet = set("".join(parts["train"]))
+    assert all(set(s) <= alphabet for s in parts["val"] + parts["test"])
+    assert {"zzz only here", "qqq only here"} <= set(parts["train"])
+
+
+def test_participants_cannot_load_the_test_split_by_name():
+    assert "test" not in SPLIT_PATHS
+    with pytest.raises(ValueError, match="hidden"):
+        load_split("test")
+
+
+# ----------------------------------------------------------------------------- Pareto front
+
+
+def _row(name, loss, iterations, params, status="ok"):
+    return {"name": name, "status": status, "test_nats_per_char": loss, "iterations": iterations,
+            "num_params": params}
+
+
+def test_pareto_front_keeps_exactly_the_undominated_ok_rows():
+    rows = [_row("best-loss", 1.0, 900, 900), _row("cheap", 2.0, 10, 10),
+            _row("dominated", 2.5, 900, 900), _row("tie", 1.0, 900, 900),
+            {"name": "broken", "status": "crashed"}]
+    marked = {r["name"]: r["pareto"] for r in mark_pareto(rows)}
+    assert marked == {"best-loss": True, "cheap": True, "dominated": False, "tie": True,
+                      "broken": False}
+    assert "pareto" not in rows[0]  # the input rows are not modified
+
+
+# ----------------------------------------------------------------------------- bad submissions
+
+BAD_SUBMISSIONS = {
+    "crashes": ("def train(train_sentences, val_sentences, vocab, rng, budget):\n"
+                "    raise RuntimeError('boom')\n", "crashed"),
+    "sleeps": ("import time\n"
+               "def train(train_sentences, val_sentences, vocab, rng, budget):\n"
+               "    time.sleep(120)\n", "timeout"),
+    "hoards_memory": ("import numpy as np\n"
+                      "def train(train_sentences, val_sentences, vocab, rng, budget):\n"
+                      "    return np.ones((1 << 31,))\n", "out_of_memory"),
+    "returns_nan": ("import numpy as np\nfrom rnnlab.model import LanguageModel\n"
+                    "def train(train_sentences, val_sentences, vocab, rng, budget):\n"
+                    "    model = LanguageModel(len(vocab), 4, 4, cell='gru')\n"
+                    "    model.params['out.b'][:] = np.nan\n    return model\n", "nan"),
+    "returns_a_number": ("def train(train_sentences, val_sentences, vocab, rng, budget):\n"
+                         "    return 42\n", "not_a_model"),
+    "wrong_vocabulary": ("from rnnlab.model import LanguageModel\n"
+                         "def train(train_sentences, val_sentences, vocab, rng, budget):\n"
+                         "    return LanguageModel(len(vocab) + 1, 4, 4, cell='gru')\n", "not_a_model"),
+    # Catching the error would not help: the guard ends the process before open() returns.
+    "peeks_at_test": ("from pathlib import Path\n"
+                      "def train(train_sentences, val_sentences, vocab, rng, budget):\n"
+                      f"    hidden = Path({str(ROOT)!r}) / 'instructor' / 'hackathon' / 'test.txt'\n"
+                      "    try:\n        hidden.read_text()\n    except Exception:\n        pass\n"
+                      "    raise RuntimeError('not reached')\n", "read_test_split"),
+    "no_train_function": ("def fit():\n    return None\n", "invalid_submission"),
+}
+
+
+def test_each_bad_submission_gets_its_status_and_the_others_still_run(tmp_path):
+    files = []
+    for name, (source, _) in BAD_SUBMISSIONS.items():
+        path = tmp_path / f"{name}.py"
+        path.write_text(source, encoding="utf-8")
+        files.append(path)
+    out = tmp_path / "out"
+    out.mkdir()
+    document = run_scorer(out, files, "--budget", "quick", "--time-limit", "10")
+    statuses = {r["name"]: r["status"] for r in document["results"]}
+    assert statuses == {name: status for name, (_, status) in BAD_SUBMISSIONS.items()}
+    assert set(statuses.values()) <= set(STATUSES)
+    for row in document["results"]:
+        assert row["message"] and not row["pareto"]
+    messages = {r["name"]: r["message"] for r in document["results"]}
+    assert "boom" in messages["crashes"]
+    assert "test.txt" in messages["peeks_at_test"]
+    assert "defines no function train" in messages["no_train_function"]
+
+
+# ----------------------------------------------------------------------------- baseline and reference
+
+
+@pytest.fixture(scope="module")
+def quick_scores(tmp_path_factory):
+    """The baseline and the reference scored twice at the quick budget."""
+    submissions = [SUBMISSIONS / "baseline.py", SUBMISSIONS / "reference.py"]
+    out = tmp_path_factory.mktemp("scores")
+    return [run_scorer(out, submissions, "--budget", "quick") for _ in range(2)]
+
+
+def test_baseline_and_reference_are_scored(quick_scores):
+    rows = {r["name"]: r for r in quick_scores[0]["results"]}
+    assert {n: r["status"] for n, r in rows.items()} == {"baseline": "ok", "reference": "ok"}
+    for row in rows.values():
+        assert 0 < row["test_nats_per_char"] < 4.2  # log(61) = 4.11 nats: better than uniform
+        assert row["test_bits_per_char"] == pytest.approx(row["test_nats_per_char"] / 0.6931471805599453)
+        assert row["iterations"] == row["gradient_evaluations"] > 0
+    assert rows["baseline"]["iterations"] == 300  # counted by the library, not reported
+
+
+def test_scoring_twice_gives_the_same_numbers(quick_scores):
+    timing = {"wall_seconds", "train_seconds"}
+    first, second = ([{k: v for k, v in r.items() if k not in timing} for r in doc["results"]]
+                     for doc in quick_scores)
+    assert first == second
+
+
+def test_reference_beats_the_baseline_on_all_three_axes(quick_scores):
+    rows = {r["name"]: r for r in quick_scores[0]["results"]}
+    base, ref = rows["baseline"], rows["reference"]
+    assert ref["test_nats_per_char"] < base["test_nats_per_char"]
+    assert ref["iterations"] < base["iterations"]
+    assert ref["num_params"] < base["num_params"]
+    assert ref["pareto"] and not base["pareto"]

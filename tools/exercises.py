@@ -1,0 +1,284 @@
+"""Generate the exercise notebooks, their solutions, autograders and book pages from one source.
+
+Each exercise has one master, ``instructor/exercises/<name>.md``: a MyST Markdown notebook in
+otter-grader's v1 format (raw cells ``# ASSIGNMENT CONFIG``, ``# BEGIN QUESTION``,
+``# BEGIN SOLUTION``, ``# BEGIN TESTS``; a test cell whose first line is ``# HIDDEN`` is graded
+but absent from the student copy). From it this tool writes
+
+* ``exercises/<name>.ipynb``   the student notebook (blanks ``...``, public tests only)
+* ``solutions/<name>.ipynb``   the same notebook with the solutions filled in
+* ``book/exercises/<name>.md`` the book page: each question's starting code, its solution in a
+  collapsed dropdown, and links to the notebook (Colab and GitHub)
+* ``book/exercises/index.md``  the list of exercises with the chapter each belongs to
+* ``_build/exercises/<name>-autograder.zip`` (git-ignored) the autograder for ``otter run``
+
+Usage::
+
+    python tools/exercises.py build [NAME ...]   # regenerate (all exercises by default)
+    python tools/exercises.py autograders [NAME ...]  # only the zips, for tools/grade.py
+    python tools/exercises.py check              # regenerate in a temporary folder and list the
+                                                 # committed files that differ (exit 1 if any)
+
+Generated files are deterministic: execution timestamps, outputs and random cell ids are removed,
+so a regeneration from an unchanged master gives the same bytes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MASTERS = ROOT / "instructor" / "exercises"
+BIN = Path(sys.executable).parent
+REPO_URL = "rnn-from-scratch/rnn-from-scratch"
+
+# Exercise name -> (title for the index, the chapter page it belongs to).
+EXERCISES = {
+    "ex01-rnn": ("The vanilla RNN: step and sequence, forward and backward",
+                 "/book/02-bptt/bptt"),
+    "ex02-embedding-loss": ("Embedding backward, masked cross-entropy and perplexity",
+                            "/book/03-language-models/cross-entropy"),
+    "ex03-lstm": ("The LSTM step, forward and backward", "/book/04-lstm/backward"),
+    "ex04-gru": ("The GRU: initialization, step forward, backward in five phases",
+                 "/book/05-gru/backward-five-phases"),
+    "ex05-sampling": ("Sampling: temperature, top-k and a generation loop",
+                      "/book/07-generation/sampling"),
+    "ex06-tbptt": ("Truncated BPTT batches and gradient clipping by global norm",
+                   "/book/03-language-models/truncated-bptt"),
+    "ex07-parameters": ("Counting the parameters of recurrent models",
+                        "/book/01-sequences/counting-parameters"),
+}
+
+COLAB_CELL = (
+    "# Colab only: install the course library and the grader (elsewhere they are already installed).\n"
+    "import sys\n"
+    'if "google.colab" in sys.modules:\n'
+    f'    %pip install -q "rnnlab @ git+https://github.com/{REPO_URL}" otter-grader==7.0.0'
+)
+# Lines that only mark solutions for otter assign; the solution notebook drops them.
+MARKER_LINE = re.compile(r"^\s*# (BEGIN|END) SOLUTION\s*$")
+MARKER_SUFFIX = re.compile(r"\s*# SOLUTION\s*$")
+
+
+def masters(names: list[str] | None = None) -> list[Path]:
+    """The master files to build: all of them, or the named ones (``ex01-rnn``)."""
+    found = sorted(MASTERS.glob("*.md"))
+    if names:
+        found = [m for m in found if m.stem in names]
+        missing = set(names) - {m.stem for m in found}
+        if missing:
+            raise SystemExit(f"no master for {sorted(missing)} in {MASTERS}")
+    return found
+
+
+def run(command: list[str], cwd: Path) -> None:
+    """Run a build step; on failure show its output and stop."""
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{done.stdout}\n{done.stderr}")
+
+
+def code_cell(source: str, cell_id: str) -> dict:
+    return {"cell_type": "code", "execution_count": None, "id": cell_id,
+            "metadata": {}, "outputs": [], "source": source.splitlines(keepends=True)}
+
+
+def normalize(nb: dict, name: str) -> dict:
+    """Make a generated notebook deterministic and ready for learners.
+
+    Drops outputs, execution counts and timestamps, numbers the cell ids, and puts the Colab
+    install cell first (it must run before otter's ``import otter`` cell).
+    """
+    cells = [code_cell(COLAB_CELL, "colab")] + nb["cells"]
+    for i, cell in enumerate(cells):
+        cell["id"] = f"{name}-{i:03d}"
+        cell["metadata"].pop("execution", None)
+        if cell["cell_type"] == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    nb["cells"] = cells
+    nb["metadata"].pop("jupytext", None)
+    nb["metadata"].get("language_info", {}).pop("version", None)
+    nb["nbformat"], nb["nbformat_minor"] = 4, 5
+    return nb
+
+
+def strip_markers(nb: dict) -> dict:
+    """Remove the ``# BEGIN/END SOLUTION`` and ``# SOLUTION`` markers from every code cell."""
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        lines = "".join(cell["source"]).split("\n")
+        kept = [MARKER_SUFFIX.sub("", line) for line in lines if not MARKER_LINE.match(line)]
+        cell["source"] = "\n".join(kept).splitlines(keepends=True)
+    return nb
+
+
+def dumps(nb: dict) -> str:
+    return json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def answer_cells(nb: dict) -> list[int]:
+    """Indices of the cells a learner fills in (otter tags them ``otter_answer_cell``)."""
+    return [i for i, c in enumerate(nb["cells"])
+            if "otter_answer_cell" in c["metadata"].get("tags", [])]
+
+
+def book_page(name: str, student: dict, solution: dict) -> str:
+    """The book page of one exercise: its text, starting code and solutions in dropdowns."""
+    title, chapter = EXERCISES[name]
+    # Otter keeps the cell structure: the student's answer cell i is the solution's cell i.
+    solutions = {i: "".join(solution["cells"][i]["source"]) for i in answer_cells(student)}
+    notebook = f"github/{REPO_URL}/blob/main/exercises/{name}.ipynb"
+    lines = [
+        "<!-- Generated by tools/exercises.py from instructor/exercises/"
+        f"{name}.md: edit the master, then run `make exercises`. -->",
+        f"({name})=",
+    ]
+    for i, cell in enumerate(student["cells"]):
+        text = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            lines += [text, ""]
+            if text.startswith("# ") and i <= 3:
+                lines += [
+                    f"This exercise belongs to {{doc}}`{chapter}`. Open the notebook "
+                    f"[in Colab](https://colab.research.google.com/{notebook}) or "
+                    f"[on GitHub](https://github.com/{REPO_URL}/blob/main/exercises/{name}.ipynb), "
+                    "fill in the blanks and run each `grader.check` cell: it says what is wrong "
+                    "and what is already right.",
+                    "",
+                ]
+        elif i in solutions:
+            lines += ["```python", text.rstrip(), "```", "",
+                      "````{admonition} Solution", ":class: dropdown", "",
+                      "```python", solutions[i].rstrip(), "```", "````", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def index_page() -> str:
+    """``book/exercises/index.md``: one entry per exercise, with its chapter."""
+    lines = [
+        "<!-- Generated by tools/exercises.py: edit EXERCISES there, then run `make exercises`. -->",
+        "(exercises)=",
+        "# Exercises",
+        "",
+        "Each exercise is a notebook with blanks to fill in and checks that say exactly what is "
+        "wrong: which output or gradient, which gate or phase, where, the expected and received "
+        "values, and what is already right. A check also stops a function that runs too long, "
+        "and reports a function that changes its inputs. Solutions are in collapsed dropdowns on "
+        "each exercise's page (try first!).",
+        "",
+        "| Exercise | Goes with |",
+        "| --- | --- |",
+    ]
+    for name, (title, chapter) in EXERCISES.items():
+        if (MASTERS / f"{name}.md").exists():
+            lines.append(f"| {{doc}}`{title} <{name}>` | {{doc}}`{chapter}` |")
+    lines += [
+        "",
+        "Instructors grade a folder of submitted notebooks with `make grade SUBMISSIONS=folder`: "
+        "it writes one CSV row per student and question, and hidden tests that the student "
+        "copies do not contain count too.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def build_one(master: Path, work: Path) -> dict[str, str]:
+    """Build one exercise in ``work``; return generated relative path -> text.
+
+    Also leaves the autograder zip at ``work/<name>-autograder.zip``.
+    """
+    name = master.stem
+    work.mkdir(parents=True, exist_ok=True)
+    executed = work / f"{name}.ipynb"
+    run([str(BIN / "jupytext"), "--to", "ipynb", "--execute", str(master), "-o", str(executed)],
+        cwd=work)
+    run([str(BIN / "otter"), "assign", "--no-run-tests", executed.name, "dist"], cwd=work)
+    student = json.loads((work / "dist" / "student" / f"{name}.ipynb").read_text())
+    solution = json.loads((work / "dist" / "autograder" / f"{name}.ipynb").read_text())
+    # The published solution carries the public tests only, like the student copy.
+    solution["metadata"]["otter"] = student["metadata"]["otter"]
+    student, solution = normalize(student, name), normalize(strip_markers(solution), name)
+    zips = list((work / "dist" / "autograder").glob("*.zip"))
+    shutil.copy(zips[0], work / f"{name}-autograder.zip")
+    return {
+        f"exercises/{name}.ipynb": dumps(student),
+        f"solutions/{name}.ipynb": dumps(solution),
+        f"book/exercises/{name}.md": book_page(name, student, solution),
+    }
+
+
+def build_all(names: list[str] | None, work: Path) -> dict[str, str]:
+    """Build the exercises two at a time (each build is mostly waiting on a kernel)."""
+    chosen = masters(names)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = list(pool.map(lambda m: build_one(m, work / m.stem), chosen))
+    files = {path: text for part in parts for path, text in part.items()}
+    files["book/exercises/index.md"] = index_page()
+    return files
+
+
+def command_build(names: list[str] | None, write_files: bool = True) -> None:
+    """Build; copy the autograder zips to _build/exercises and, if asked, write the files."""
+    out = ROOT / "_build" / "exercises"
+    with tempfile.TemporaryDirectory() as tmp:
+        files = build_all(names, Path(tmp))
+        out.mkdir(parents=True, exist_ok=True)
+        for zip_path in Path(tmp).glob("*/*-autograder.zip"):
+            shutil.copy(zip_path, out / zip_path.name)
+    if not write_files:
+        print(f"autograders in {out.relative_to(ROOT)}/")
+        return
+    for path, text in files.items():
+        target = ROOT / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    print(f"wrote {len(files)} files; autograders in {out.relative_to(ROOT)}/")
+
+
+def command_check() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        files = build_all(None, Path(tmp))
+    generated_dirs = ("exercises", "solutions", "book/exercises")
+    committed = {str(p.relative_to(ROOT)) for d in generated_dirs for p in (ROOT / d).glob("*")
+                 if p.is_file() and p.suffix in (".ipynb", ".md")}
+    differ = sorted(path for path, text in files.items()
+                    if not (ROOT / path).exists()
+                    or (ROOT / path).read_text(encoding="utf-8") != text)
+    extra = sorted(committed - set(files))
+    for path in differ:
+        print(f"out of date: {path}")
+    for path in extra:
+        print(f"not generated by any master: {path}")
+    if differ or extra:
+        print("run `make exercises` (python tools/exercises.py build) and commit the result")
+        return 1
+    print(f"all {len(files)} generated exercise files are up to date")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="regenerate exercises/, solutions/, book pages, zips")
+    build.add_argument("names", nargs="*", help="exercise names such as ex01-rnn (default: all)")
+    zips = sub.add_parser("autograders", help="build only the autograder zips (for grading)")
+    zips.add_argument("names", nargs="*", help="exercise names (default: all)")
+    sub.add_parser("check", help="fail if a committed generated file is out of date")
+    args = parser.parse_args(argv)
+    if args.command in ("build", "autograders"):
+        command_build(args.names or None, write_files=args.command == "build")
+        return 0
+    return command_check()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
