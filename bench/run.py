@@ -121,16 +121,21 @@ def check_naive_matches_rnnlab() -> float:
     return worst
 
 
-def best_seconds_per_step(step, rounds: int, steps: int, warmup: int) -> float:
-    """Best (smallest) mean time per step over ``rounds`` rounds of ``steps`` steps."""
+def best_seconds_per_step(step, rounds: int, steps: int, warmup: int) -> tuple[float, float]:
+    """(wall, CPU) seconds per step of the round with the smallest wall time.
+
+    The CPU time (time.process_time, all threads of the process) tells how much of the wall
+    time the process really ran: on a busy machine a one-thread row gets much less than 1.0.
+    """
     for _ in range(warmup):
         step()
-    best = float("inf")
+    best = (float("inf"), float("inf"))
     for _ in range(rounds):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(steps):
             step()
-        best = min(best, (time.perf_counter() - start) / steps)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        best = min(best, (wall / steps, cpu / steps))
     return best
 
 
@@ -168,7 +173,7 @@ def worker(cell: str, impl: str, threads: int, rounds: int, steps: int, naive_ro
         else:
             step, tokens = naive_step(cell, naive_rows)
             rounds, steps = max(1, rounds // 2), 1  # seconds per step: few repeats suffice
-        seconds = best_seconds_per_step(step, rounds, steps, warmup=1 if impl == "naive" else 2)
+        seconds, cpu_seconds = best_seconds_per_step(step, rounds, steps, warmup=1 if impl == "naive" else 2)
         rss_peak = _memory_kib("VmHWM")
     return {
         "cell": cell,
@@ -177,6 +182,8 @@ def worker(cell: str, impl: str, threads: int, rounds: int, steps: int, naive_ro
         "dtype": "float32",
         "tokens_per_s": tokens / seconds,
         "peak_mem_mb": (rss_peak - rss_before) / 1024,
+        "seconds_per_step": seconds,
+        "cpu_share": cpu_seconds / seconds,  # CPU seconds per wall second (threads add up)
     }
 
 
@@ -247,6 +254,12 @@ def table(rows: list[dict]) -> str:
                          f"{fmt(speed['naive'])} {ratio('torch', TARGET_VS_TORCH)} "
                          f"{ratio('naive', TARGET_VS_NAIVE)}  {mem}")
     lines.append(f"targets at 1 thread: rnnlab/torch >= {TARGET_VS_TORCH}x, rnnlab/naive >= {TARGET_VS_NAIVE:.0f}x")
+    busy = [r for r in rows if r["threads"] == 1 and r["cpu_share"] < 0.9]
+    if busy:
+        worst = min(busy, key=lambda r: r["cpu_share"])
+        lines.append(f"WARNING: the machine was busy: one-thread rows got as little as "
+                     f"{worst['cpu_share']:.0%} of a core ({worst['cell']}/{worst['impl']}); "
+                     "timings are noisy, re-run on an idle machine")
     return "\n".join(lines)
 
 

@@ -6,7 +6,8 @@ The parent has already set the memory limit (``RLIMIT_AS``) and watches the cloc
 
 1. installs an audit hook (``sys.addaudithook``) that ends the process at once, with status
    ``read_test_split``, if anything opens or lists the organisers' hidden folder
-   (``instructor/hackathon/``); ``os._exit`` cannot be caught by the submission;
+   (``instructor/hackathon/``), or with ``invalid_submission`` if it starts another program
+   (which would run without the hook); ``os._exit`` cannot be caught by the submission;
 2. wraps ``rnnlab.optim.Optimizer.step`` so that every parameter update is counted here, by the
    library, not reported by the submission (and counts ``LanguageModel.backward`` calls too);
 3. imports the submission *after* both, calls its ``train(train_sentences, val_sentences, vocab,
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import math
 import os
 import sys
 import time
@@ -58,8 +58,14 @@ def _touches_hidden(path) -> bool:
     return resolved == HIDDEN_DIR or HIDDEN_DIR in resolved.parents
 
 
-def install_test_guard(workdir: Path) -> None:
-    """End the process with ``read_test_split`` if the hidden folder is opened or listed."""
+# Audit events of starting another program: a new process would run without this hook.
+SPAWN_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
+                "os.forkpty"}
+
+
+def install_guards(workdir: Path) -> None:
+    """End the process at once if it opens or lists the hidden folder (``read_test_split``) or
+    starts another program (``invalid_submission``)."""
     watched = {"open", "os.listdir", "os.scandir"}
 
     def hook(event: str, args: tuple) -> None:
@@ -67,6 +73,10 @@ def install_test_guard(workdir: Path) -> None:
             write_result(workdir, status="read_test_split",
                          message=f"tried to {event} {os.fsdecode(args[0])!r}, inside the hidden "
                                  "test folder; submissions may read only the data they are given")
+            os._exit(FORBIDDEN_EXIT)
+        if event in SPAWN_EVENTS:
+            write_result(workdir, status="invalid_submission",
+                         message=f"started another program ({event}); submissions run in one process")
             os._exit(FORBIDDEN_EXIT)
 
     sys.addaudithook(hook)
@@ -134,7 +144,8 @@ def run(submission: Path, workdir: Path, budget: str, seed: int) -> int:
     """Train, check, save; returns the process exit code (0 also for a failed submission)."""
     train_sentences, val_sentences = load_split("train"), load_split("val")
     vocab = build_vocab(train_sentences)
-    install_test_guard(workdir)
+    vocab_size = len(vocab)  # taken now: the submission receives the object itself
+    install_guards(workdir)
     counts = install_counters()
     try:
         train = load_submission(submission)
@@ -158,12 +169,12 @@ def run(submission: Path, workdir: Path, budget: str, seed: int) -> int:
         write_result(workdir, status="crashed", message=f"{type(err).__name__}: {err}\n{tail}", **counts)
         return 0
     seconds = time.perf_counter() - start
-    status, message = check_model(model, len(vocab))
+    status, message = check_model(model, vocab_size)
     if status == "ok":
         save_checkpoint(workdir / "model.npz", model, vocab=vocab, **counts)
     params = model.num_params() if isinstance(model, LanguageModel) else None
     write_result(workdir, status=status, message=message, num_params=params,
-                 train_seconds=round(seconds, 3) if math.isfinite(seconds) else None, **counts)
+                 train_seconds=round(seconds, 3), **counts)
     return 0
 
 

@@ -17,17 +17,20 @@ budget) -> LanguageModel``):
 Every child gets the same seed and runs single-threaded BLAS, so scoring twice gives the same
 losses, iterations and parameter counts (wall times differ, of course). ``--budget quick`` asks
 submissions for a short run (``budget == "quick"``) for smoke tests; the leaderboard uses
-``full``. The output JSON marks the Pareto front: the ``ok`` rows that no other ``ok`` row beats
-or ties on all three axes (test loss, iterations, parameters) at once.
+``full``. The output JSON marks the Pareto front: the ``ok`` rows that no other ``ok`` row
+dominates (at least as good on all three axes, test loss, iterations and parameters, and better
+on one).
 """
 from __future__ import annotations
 
 import os
 
-# Before numpy is imported: one BLAS thread makes every matrix product, hence every score,
-# reproducible, and leaves the other cores to other work.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+# One BLAS thread makes every matrix product, hence every score, reproducible (and leaves the
+# other cores to other work). The training children always get it; this process (which
+# evaluates) sets it before numpy is imported when run as a script, not when merely imported.
+SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+if __name__ == "__main__":
+    os.environ.update(SINGLE_THREAD)
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -79,7 +82,7 @@ def train_in_child(submission: Path, workdir: Path, budget: str, limits: Budget,
     # A new session: on timeout the whole process group (anything the submission started) is killed.
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              preexec_fn=_limit_memory(limits.memory_limit_mb), start_new_session=True,
-                             env={**os.environ, "PYTHONHASHSEED": "0"})
+                             env={**os.environ, **SINGLE_THREAD, "PYTHONHASHSEED": "0"})
     try:
         _, stderr = child.communicate(timeout=limits.time_limit_s)
     except subprocess.TimeoutExpired:

@@ -170,6 +170,7 @@ def test_every_module_is_walked():
 
     walked = {m.rsplit(".", 1)[1] for m in MODULES} | {"torch_interop"}
     mapped = set(re.findall(r"^    ([a-z_]+)\s{2,}", rnnlab.__doc__, flags=re.M)) - {"_validate"}
+    assert len(mapped) >= 10, f"the module map was not found in rnnlab's docstring: {mapped}"
     assert mapped <= walked, f"public modules not checked: {sorted(mapped - walked)}"
 
 
@@ -232,7 +233,8 @@ def test_checker_catches_missing_docstrings_and_shapes():
 
 def test_checker_catches_a_missing_all():
     module = types.ModuleType("no_all")
-    assert docstring_problems(module) == {"no_all": "no __all__ (the public names are not declared)"}
+    problems = docstring_problems(module)
+    assert problems == {"no_all": "no __all__ (the public names are not declared)"}
 
 
 @pytest.mark.parametrize(

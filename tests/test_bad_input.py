@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from rnnlab import functional as F
-from rnnlab import keras, sampling
+from rnnlab import gradcheck, keras, sampling
 from rnnlab.data import (
     CharTokenizer,
     JamoTokenizer,
@@ -36,10 +36,20 @@ from rnnlab.data import (
     split_ids,
     tbptt_batches,
 )
-from rnnlab.layers import GRU, LSTM, RNN, Bidirectional, Dropout, Embedding, Linear, SoftmaxCrossEntropy, Stacked
+from rnnlab.layers import (
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    Dropout,
+    Embedding,
+    Linear,
+    SoftmaxCrossEntropy,
+    Stacked,
+)
 from rnnlab.model import LanguageModel
 from rnnlab.optim import SGD, Adam, clip_by_global_norm, clip_by_value, global_norm
-from rnnlab.train import evaluate, train
+from rnnlab.train import evaluate, save_checkpoint, train
 
 N, T, D, H, V = 2, 3, 4, 5, 7
 F64 = np.float64
@@ -71,9 +81,31 @@ def _rnn_layer(cls=RNN):
     return cls(D, H, rng=np.random.default_rng(0), dtype=F64)
 
 
+def _embedding():
+    return Embedding(V, 4, rng=np.random.default_rng(0), dtype=F64)
+
+
+def _linear():
+    return Linear(D, V, rng=np.random.default_rng(0), dtype=F64)
+
+
+def _bidirectional():
+    return Bidirectional(_rnn_layer(), _rnn_layer())
+
+
+def _xent(*args):
+    return SoftmaxCrossEntropy().forward(*args)
+
+
 def _ran(layer, *args):
     """``layer`` after one forward pass on ``args`` (for backward rows)."""
     layer.forward(*args)
+    return layer
+
+
+def _built(layer, x):
+    """A Keras layer built by a first, well-formed call on ``x``."""
+    layer(x)
     return layer
 
 
@@ -81,179 +113,251 @@ def _model():
     return LanguageModel(V, 4, H, cell="gru", seed=0, dtype=F64)
 
 
-def _sgd():
+def _step_with(make_grads, optimizer=SGD):
+    """One optimizer step with ``make_grads(model.params)`` as the gradients."""
     model = _model()
-    return SGD(model.params, lr=0.1), model
+    optimizer(model.params, lr=0.1).step(make_grads(model.params))
+
+
+def _train_on(batch):
+    model = _model()
+    train(model, SGD(model.params, lr=0.1), [batch], epochs=1, progress=False)
 
 
 def _vocab():
     return Vocab.build(list("abcab"))
 
 
+def _rnn_step_cache():
+    return F.rnn_step_forward(X, HP, *W_RNN)[1]
+
+
+def _lstm_step_cache():
+    return F.lstm_step_forward(X, HP, CP, *W_LSTM)[2]
+
+
+def _lstm_cache():
+    return F.lstm_forward(XS, None, None, *W_LSTM)[2]
+
+
+def _sentences(sentences):
+    return sentence_batches(sentences, 2, bos_id=2, eos_id=3, pad_id=0)
+
+
+_RNG = np.random.default_rng
+
 # Each row: (id, call, substrings the message must contain).
 CASES = [
-    # ---------------------------------------------------------------- functional core
+    # ---------------------------------------------------------------- functional core, gradcheck
     ("sigmoid/int", lambda: F.sigmoid(np.arange(3)), ["x:", "int"]),
-    ("rnn_step_forward/x-ndim", lambda: F.rnn_step_forward(XS, HP, *W_RNN), ["x:", "(N, D)", "(2, 3, 4)"]),
+    ("rnn_step_forward/x-ndim", lambda: F.rnn_step_forward(XS, HP, *W_RNN),
+     ["x:", "(N, D)", "(2, 3, 4)"]),
     ("rnn_step_forward/h_prev-N", lambda: F.rnn_step_forward(X, _rand(3, H), *W_RNN),
      ["h_prev:", "(N, H)", "(3, 5)"]),
-    ("rnn_step_forward/int-x", lambda: F.rnn_step_forward(X.astype(int), HP, *W_RNN), ["x:", "int"]),
-    ("rnn_step_forward/nan-x", lambda: F.rnn_step_forward(_with_nan(X), HP, *W_RNN), ["x:", "nan"]),
-    ("rnn_step_forward/mixed-dtype", lambda: F.rnn_step_forward(X.astype(np.float32), HP, *W_RNN),
-     ["x=float32", "float64"]),
-    ("rnn_step_backward/dh_next", lambda: F.rnn_step_backward(_rand(N, H + 1), F.rnn_step_forward(X, HP, *W_RNN)[1]),
+    ("rnn_step_forward/int-x", lambda: F.rnn_step_forward(X.astype(int), HP, *W_RNN),
+     ["x:", "int"]),
+    ("rnn_step_forward/nan-x", lambda: F.rnn_step_forward(_with_nan(X), HP, *W_RNN),
+     ["x:", "nan"]),
+    ("rnn_step_forward/mixed-dtype",
+     lambda: F.rnn_step_forward(X.astype(np.float32), HP, *W_RNN), ["x=float32", "float64"]),
+    ("rnn_step_backward/dh_next", lambda: F.rnn_step_backward(_rand(N, H + 1), _rnn_step_cache()),
      ["dh_next:", "(N, H)", "(2, 6)"]),
-    ("rnn_forward/xs-ndim", lambda: F.rnn_forward(X, None, *W_RNN), ["xs:", "(N, T, D)", "(2, 4)"]),
+    ("rnn_forward/xs-ndim", lambda: F.rnn_forward(X, None, *W_RNN),
+     ["xs:", "(N, T, D)", "(2, 4)"]),
     ("rnn_forward/W_h", lambda: F.rnn_forward(XS, None, W_RNN[0], _rand(H, H + 1), W_RNN[2]),
      ["W_h:", "(H, H)", "(5, 6)"]),
-    ("rnn_forward/empty-T", lambda: F.rnn_forward(_rand(N, 0, D), None, *W_RNN), ["xs:", "T >= 1", "(2, 0, 4)"]),
-    ("rnn_backward/dhs", lambda: F.rnn_backward(_rand(N, T + 1, H), F.rnn_forward(XS, None, *W_RNN)[1]),
+    ("rnn_forward/empty-T", lambda: F.rnn_forward(_rand(N, 0, D), None, *W_RNN),
+     ["xs:", "T >= 1", "(2, 0, 4)"]),
+    ("rnn_backward/dhs",
+     lambda: F.rnn_backward(_rand(N, T + 1, H), F.rnn_forward(XS, None, *W_RNN)[1]),
      ["dhs:", "(N, T, H)", "(2, 4, 5)"]),
-    ("rnn_backward/dhs-dtype", lambda: F.rnn_backward(_rand(N, T, H, dtype=np.float32), F.rnn_forward(XS, None, *W_RNN)[1]),
+    ("rnn_backward/dhs-dtype",
+     lambda: F.rnn_backward(_rand(N, T, H, dtype=np.float32), F.rnn_forward(XS, None, *W_RNN)[1]),
      ["dhs:", "float32"]),
     ("lstm_step_forward/c_prev", lambda: F.lstm_step_forward(X, HP, _rand(N, H + 1), *W_LSTM),
      ["c_prev:", "(N, H)", "(2, 6)"]),
-    ("lstm_step_forward/b", lambda: F.lstm_step_forward(X, HP, CP, W_LSTM[0], W_LSTM[1], _rand(H)),
+    ("lstm_step_forward/b", lambda: F.lstm_step_forward(X, HP, CP, *W_LSTM[:2], _rand(H)),
      ["b:", "(4H,)", "(5,)"]),
-    ("lstm_step_backward/dc_next", lambda: F.lstm_step_backward(HP, _rand(N + 1, H), F.lstm_step_forward(X, HP, CP, *W_LSTM)[2]),
+    ("lstm_step_backward/dc_next",
+     lambda: F.lstm_step_backward(HP, _rand(N + 1, H), _lstm_step_cache()),
      ["dc_next:", "(N, H)", "(3, 5)"]),
-    ("lstm_forward/c0", lambda: F.lstm_forward(XS, None, _rand(N, H + 1), *W_LSTM), ["c0:", "(N, H)", "(2, 6)"]),
-    ("lstm_forward/nan-W_x", lambda: F.lstm_forward(XS, None, None, _with_nan(W_LSTM[0]), *W_LSTM[1:]),
-     ["W_x:", "nan"]),
-    ("lstm_backward/dc_last", lambda: F.lstm_backward(_rand(N, T, H), F.lstm_forward(XS, None, None, *W_LSTM)[2], _rand(N, 1)),
+    ("lstm_forward/c0", lambda: F.lstm_forward(XS, None, _rand(N, H + 1), *W_LSTM),
+     ["c0:", "(N, H)", "(2, 6)"]),
+    ("lstm_forward/nan-W_x",
+     lambda: F.lstm_forward(XS, None, None, _with_nan(W_LSTM[0]), *W_LSTM[1:]), ["W_x:", "nan"]),
+    ("lstm_backward/dc_last",
+     lambda: F.lstm_backward(_rand(N, T, H), _lstm_cache(), _rand(N, 1)),
      ["dc_last:", "(N, H)", "(2, 1)"]),
-    ("gru_step_forward/b_h", lambda: F.gru_step_forward(X, HP, *W_GRU[:3], _rand(4 * H)), ["b_h:", "(3H,)", "(20,)"]),
-    ("gru_forward/int-xs", lambda: F.gru_forward(XS.astype(np.int64), None, *W_GRU), ["xs:", "int64"]),
-    ("gru_forward/W_x", lambda: F.gru_forward(XS, None, _rand(D, 2 * H), *W_GRU[1:]), ["W_x:", "(D, 3H)", "(4, 10)"]),
-    ("gru_step_backward/dh_next", lambda: F.gru_step_backward(_rand(N, T, H), F.gru_step_forward(X, HP, *W_GRU)[1]),
+    ("gru_step_forward/b_h", lambda: F.gru_step_forward(X, HP, *W_GRU[:3], _rand(4 * H)),
+     ["b_h:", "(3H,)", "(20,)"]),
+    ("gru_forward/int-xs", lambda: F.gru_forward(XS.astype(np.int64), None, *W_GRU),
+     ["xs:", "int64"]),
+    ("gru_forward/W_x", lambda: F.gru_forward(XS, None, _rand(D, 2 * H), *W_GRU[1:]),
+     ["W_x:", "(D, 3H)", "(4, 10)"]),
+    ("gru_step_backward/dh_next",
+     lambda: F.gru_step_backward(_rand(N, T, H), F.gru_step_forward(X, HP, *W_GRU)[1]),
      ["dh_next:", "(N, H)", "(2, 3, 5)"]),
     ("gru_backward/dhs", lambda: F.gru_backward(_rand(N, H), F.gru_forward(XS, None, *W_GRU)[1]),
      ["dhs:", "(N, T, H)", "(2, 5)"]),
+    ("numerical_gradient/wrt", lambda: gradcheck.numerical_gradient(np.tanh, {"x": _rand(2)}, "y"),
+     ["wrt:", "'y'"]),
+    ("check_gradients/inputs-list",
+     lambda: gradcheck.check_gradients(F.rnn_forward, F.rnn_backward, [XS]), ["inputs:", "list"]),
+    ("relative_error/shapes", lambda: gradcheck.relative_error(_rand(2), _rand(3)),
+     ["b:", "(2,)", "(3,)"]),
     # ---------------------------------------------------------------- layers
-    ("Embedding.forward/float-ids", lambda: Embedding(V, 4, rng=np.random.default_rng(0)).forward(IDS * 1.0),
+    ("Embedding.forward/float-ids", lambda: _embedding().forward(IDS * 1.0),
      ["ids:", "integer", "float64"]),
-    ("Embedding.forward/out-of-range", lambda: Embedding(V, 4, rng=np.random.default_rng(0)).forward(IDS + V),
+    ("Embedding.forward/out-of-range", lambda: _embedding().forward(IDS + V),
      ["ids:", "[0, V)", "V=7"]),
-    ("Embedding.forward/1-D", lambda: Embedding(V, 4, rng=np.random.default_rng(0)).forward(IDS[0]),
-     ["ids:", "(N, T)", "(3,)"]),
-    ("Embedding.backward/dout", lambda: _ran(Embedding(V, 4, rng=np.random.default_rng(0), dtype=F64), IDS).backward(_rand(N, T, 5)),
+    ("Embedding.forward/1-D", lambda: _embedding().forward(IDS[0]), ["ids:", "(N, T)", "(3,)"]),
+    ("Embedding.backward/dout", lambda: _ran(_embedding(), IDS).backward(_rand(N, T, 5)),
      ["dout:", "(N, T, E)", "(2, 3, 5)"]),
-    ("Linear.forward/D", lambda: Linear(D, V, rng=np.random.default_rng(0), dtype=F64).forward(_rand(N, T, D + 1)),
+    ("Linear.forward/D", lambda: _linear().forward(_rand(N, T, D + 1)),
      ["x:", "(N, T, D)", "(2, 3, 5)"]),
-    ("Linear.forward/int", lambda: Linear(D, V, rng=np.random.default_rng(0), dtype=F64).forward(IDS),
-     ["x:", "int"]),
-    ("Linear.forward/nan", lambda: Linear(D, V, rng=np.random.default_rng(0), dtype=F64).forward(_with_nan(XS)),
-     ["x:", "nan"]),
-    ("Linear.backward/dout", lambda: _ran(Linear(D, V, rng=np.random.default_rng(0), dtype=F64), XS).backward(_rand(N, T, V + 1)),
+    ("Linear.forward/int", lambda: _linear().forward(IDS), ["x:", "int"]),
+    ("Linear.forward/nan", lambda: _linear().forward(_with_nan(XS)), ["x:", "nan"]),
+    ("Linear.backward/dout", lambda: _ran(_linear(), XS).backward(_rand(N, T, V + 1)),
      ["dout:", "(N, T, M)", "(2, 3, 8)"]),
-    ("SoftmaxCrossEntropy/int-logits", lambda: SoftmaxCrossEntropy().forward(_ids(N, T, V), IDS),
-     ["logits:", "int"]),
-    ("SoftmaxCrossEntropy/targets-shape", lambda: SoftmaxCrossEntropy().forward(_rand(N, T, V), _ids(N, T + 1)),
+    ("SoftmaxCrossEntropy/int-logits", lambda: _xent(_ids(N, T, V), IDS), ["logits:", "int"]),
+    ("SoftmaxCrossEntropy/targets-shape", lambda: _xent(_rand(N, T, V), _ids(N, T + 1)),
      ["targets:", "(N, T)", "(2, 4)"]),
-    ("SoftmaxCrossEntropy/float-targets", lambda: SoftmaxCrossEntropy().forward(_rand(N, T, V), IDS * 1.0),
+    ("SoftmaxCrossEntropy/float-targets", lambda: _xent(_rand(N, T, V), IDS * 1.0),
      ["targets:", "float64"]),
-    ("SoftmaxCrossEntropy/targets-range", lambda: SoftmaxCrossEntropy().forward(_rand(N, T, V), IDS + V),
+    ("SoftmaxCrossEntropy/targets-range", lambda: _xent(_rand(N, T, V), IDS + V),
      ["targets:", "[0, V)"]),
-    ("SoftmaxCrossEntropy/mask-shape", lambda: SoftmaxCrossEntropy().forward(_rand(N, T, V), IDS, np.ones((N, T + 1))),
+    ("SoftmaxCrossEntropy/mask-shape", lambda: _xent(_rand(N, T, V), IDS, np.ones((N, T + 1))),
      ["mask:", "(N, T)", "(2, 4)"]),
-    ("SoftmaxCrossEntropy/nan-logits", lambda: SoftmaxCrossEntropy().forward(_with_nan(_rand(N, T, V)), IDS),
+    ("SoftmaxCrossEntropy/empty", lambda: _xent(_rand(0, T, V), _ids(0, T)),
+     ["logits:", "N >= 1", "(0, 3, 7)"]),
+    ("SoftmaxCrossEntropy/nan-logits", lambda: _xent(_with_nan(_rand(N, T, V)), IDS),
      ["logits:", "nan"]),
-    ("Dropout.forward/int", lambda: Dropout(0.5, rng=np.random.default_rng(0)).forward(IDS), ["x:", "int"]),
-    ("RNN.forward/D", lambda: _rnn_layer().forward(_rand(N, T, D + 1)), ["xs:", "(N, T, D)", "D=4", "(2, 3, 5)"]),
+    ("Dropout.forward/int", lambda: Dropout(0.5, rng=_RNG(0)).forward(IDS), ["x:", "int"]),
+    ("RNN.forward/D", lambda: _rnn_layer().forward(_rand(N, T, D + 1)),
+     ["xs:", "(N, T, D)", "D=4", "(2, 3, 5)"]),
     ("RNN.forward/2-D", lambda: _rnn_layer().forward(X), ["xs:", "(N, T, D)", "(2, 4)"]),
-    ("RNN.forward/h0", lambda: _rnn_layer().forward(XS, _rand(N, H + 1)), ["h0:", "(N, H)", "(2, 6)"]),
-    ("RNN.backward/dhs", lambda: _ran(_rnn_layer(), XS).backward(_rand(N, T, H + 1)), ["dhs:", "(N, T, H)", "(2, 3, 6)"]),
-    ("LSTM.forward/c0", lambda: _rnn_layer(LSTM).forward(XS, None, _rand(N + 1, H)), ["c0:", "(N, H)", "(3, 5)"]),
+    ("RNN.forward/h0", lambda: _rnn_layer().forward(XS, _rand(N, H + 1)),
+     ["h0:", "(N, H)", "(2, 6)"]),
+    ("RNN.backward/dhs", lambda: _ran(_rnn_layer(), XS).backward(_rand(N, T, H + 1)),
+     ["dhs:", "(N, T, H)", "(2, 3, 6)"]),
+    ("LSTM.forward/c0", lambda: _rnn_layer(LSTM).forward(XS, None, _rand(N + 1, H)),
+     ["c0:", "(N, H)", "(3, 5)"]),
     ("LSTM.forward/nan", lambda: _rnn_layer(LSTM).forward(_with_nan(XS)), ["xs:", "nan"]),
     ("GRU.forward/int", lambda: _rnn_layer(GRU).forward(XS.astype(np.int32)), ["xs:", "int32"]),
     ("GRU.step/x", lambda: _rnn_layer(GRU).step(XS), ["x:", "(N, D)", "(2, 3, 4)"]),
-    ("Stacked.forward/D", lambda: Stacked([_rnn_layer(), RNN(H, H, rng=np.random.default_rng(1), dtype=F64)]).forward(_rand(N, T, 1)),
+    ("Stacked.forward/D",
+     lambda: Stacked([_rnn_layer(), RNN(H, H, rng=_RNG(1), dtype=F64)]).forward(_rand(N, T, 1)),
      ["xs:", "(N, T, D)", "(2, 3, 1)"]),
-    ("Bidirectional.forward/D", lambda: Bidirectional(_rnn_layer(), _rnn_layer()).forward(_rand(N, T, 1)),
+    ("Bidirectional.forward/D", lambda: _bidirectional().forward(_rand(N, T, 1)),
      ["xs:", "(N, T, D)", "(2, 3, 1)"]),
-    ("Bidirectional.backward/dout", lambda: _ran(Bidirectional(_rnn_layer(), _rnn_layer()), XS).backward(_rand(N, T, H)),
+    ("Bidirectional.backward/dout", lambda: _ran(_bidirectional(), XS).backward(_rand(N, T, H)),
      ["dout:", "(N, T, 2H)", "(2, 3, 5)"]),
     # ---------------------------------------------------------------- sampling
     ("softmax/list", lambda: sampling.softmax([1.0, 2.0]), ["logits:", "list"]),
     ("softmax/nan", lambda: sampling.softmax(_with_nan(_rand(V))), ["logits:", "nan"]),
+    ("softmax/axis", lambda: sampling.softmax(_rand(N, V), axis=2), ["axis:", "(2, 7)", "2"]),
     ("greedy/int", lambda: sampling.greedy(np.arange(V)), ["logits:", "int"]),
     ("greedy/3-D", lambda: sampling.greedy(_rand(N, T, V)), ["logits:", "(N, V)", "(2, 3, 7)"]),
-    ("sample/temperature", lambda: sampling.sample(_rand(V), temperature=0.0, rng=np.random.default_rng(0)),
+    ("sample/temperature", lambda: sampling.sample(_rand(V), temperature=0.0, rng=_RNG(0)),
      ["temperature:", "0.0"]),
-    ("sample/top_k", lambda: sampling.sample(_rand(V), top_k=V + 1, rng=np.random.default_rng(0)), ["top_k:", "V=7"]),
+    ("sample/top_k", lambda: sampling.sample(_rand(V), top_k=V + 1, rng=_RNG(0)),
+     ["top_k:", "V=7"]),
     # ---------------------------------------------------------------- language model
     ("LanguageModel.forward/float", lambda: _model().forward(IDS * 1.0), ["ids:", "float64"]),
     ("LanguageModel.forward/range", lambda: _model().forward(IDS - V), ["ids:", "[0, V)", "V=7"]),
+    ("LanguageModel.forward/empty-T", lambda: _model().forward(_ids(N, 0)),
+     ["ids:", "T >= 1", "(2, 0)"]),
     ("LanguageModel.forward/1-D", lambda: _model().forward(IDS[0]), ["ids:", "(N, T)", "(3,)"]),
-    ("LanguageModel.loss/float-inputs", lambda: _model().loss(IDS * 1.0, IDS), ["inputs:", "float64"]),
-    ("LanguageModel.loss/targets", lambda: _model().loss(IDS, _ids(N, T + 1)), ["targets:", "(N, T)", "(2, 4)"]),
-    ("LanguageModel.loss/mask", lambda: _model().loss(IDS, IDS, np.ones((N + 1, T))), ["mask:", "(N, T)", "(3, 3)"]),
-    ("LanguageModel.generate/empty", lambda: _model().generate([], 3, greedy=True), ["prompt_ids:", "(T,)", "(0,)"]),
-    ("LanguageModel.generate/2-D", lambda: _model().generate(IDS, 3, greedy=True), ["prompt_ids:", "(T,)", "(2, 3)"]),
-    ("LanguageModel.generate/range", lambda: _model().generate([V], 3, greedy=True), ["prompt_ids:", "[0, V)"]),
-    ("LanguageModel.generate/float", lambda: _model().generate([0.5], 3, greedy=True), ["prompt_ids:", "float64"]),
+    # loss(inputs, ...) passes inputs on to forward(ids), whose check names "ids".
+    ("LanguageModel.loss/float-inputs", lambda: _model().loss(IDS * 1.0, IDS), ["ids:", "float64"]),
+    ("LanguageModel.loss/targets", lambda: _model().loss(IDS, _ids(N, T + 1)),
+     ["targets:", "(N, T)", "(2, 4)"]),
+    ("LanguageModel.loss/mask", lambda: _model().loss(IDS, IDS, np.ones((N + 1, T))),
+     ["mask:", "(N, T)", "(3, 3)"]),
+    ("LanguageModel.generate/empty", lambda: _model().generate([], 3, greedy=True),
+     ["prompt_ids:", "(T,)", "(0,)"]),
+    ("LanguageModel.generate/2-D", lambda: _model().generate(IDS, 3, greedy=True),
+     ["prompt_ids:", "(T,)", "(2, 3)"]),
+    ("LanguageModel.generate/range", lambda: _model().generate([V], 3, greedy=True),
+     ["prompt_ids:", "[0, V)"]),
+    ("LanguageModel.generate/float", lambda: _model().generate([0.5], 3, greedy=True),
+     ["prompt_ids:", "float64"]),
     # ---------------------------------------------------------------- optimizers and clipping
     ("SGD/int-params", lambda: SGD({"W": np.zeros((2, 2), int)}, lr=0.1), ["params['W']:", "int"]),
-    ("SGD.step/shape", lambda: (lambda o, m: o.step({**m.params, "out.b": np.zeros(V + 1)}))(*_sgd()),
+    ("SGD.step/shape", lambda: _step_with(lambda p: {**p, "out.b": np.zeros(V + 1)}),
      ["grads['out.b']:", "(7,)", "(8,)"]),
-    ("SGD.step/dtype", lambda: (lambda o, m: o.step({k: v.astype(np.float32) for k, v in m.params.items()}))(*_sgd()),
+    ("SGD.step/dtype", lambda: _step_with(lambda p: {k: v.astype("f4") for k, v in p.items()}),
      ["grads[", "float32"]),
-    ("Adam.step/nan", lambda: (lambda m: Adam(m.params).step({k: _with_nan(v) for k, v in m.params.items()}))(_model()),
+    ("Adam.step/nan", lambda: _step_with(lambda p: {k: _with_nan(v) for k, v in p.items()}, Adam),
      ["grads[", "NaN"]),
-    ("clip_by_value/nan", lambda: clip_by_value({"W": _with_nan(_rand(2, 2))}, 1.0), ["grads['W']:", "NaN"]),
+    ("clip_by_value/nan", lambda: clip_by_value({"W": _with_nan(_rand(2, 2))}, 1.0),
+     ["grads['W']:", "NaN"]),
     ("clip_by_value/list", lambda: clip_by_value({"W": [1.0, 2.0]}, 1.0), ["grads['W']:", "list"]),
-    ("clip_by_global_norm/int", lambda: clip_by_global_norm({"W": np.ones(3, int)}, 1.0), ["grads['W']:", "int"]),
-    ("clip_by_global_norm/not-dict", lambda: clip_by_global_norm(_rand(3), 1.0), ["grads:", "dict"]),
+    ("clip_by_global_norm/int", lambda: clip_by_global_norm({"W": np.ones(3, int)}, 1.0),
+     ["grads['W']:", "int"]),
+    ("clip_by_global_norm/not-dict", lambda: clip_by_global_norm(_rand(3), 1.0),
+     ["grads:", "dict"]),
     ("global_norm/int", lambda: global_norm({"W": np.arange(3)}), ["grads['W']:", "int"]),
     # ---------------------------------------------------------------- data
     ("CharTokenizer/bytes", lambda: CharTokenizer().tokenize(b"abc"), ["text:", "bytes"]),
     ("WordTokenizer/None", lambda: WordTokenizer().tokenize(None), ["text:", "NoneType"]),
     ("SyllableTokenizer/int", lambda: SyllableTokenizer().tokenize(3), ["text:", "int"]),
     ("JamoTokenizer.detokenize/str", lambda: JamoTokenizer().detokenize("한"), ["tokens:", "str"]),
-    ("Vocab.build/empty-text", lambda: Vocab.build(CharTokenizer().tokenize("")), ["tokens:", "empty"]),
+    ("Vocab.build/empty-text", lambda: Vocab.build(CharTokenizer().tokenize("")),
+     ["tokens:", "empty"]),
     ("Vocab.build/str", lambda: Vocab.build("abc"), ["tokens:", "str"]),
-    ("Vocab.encode/unknown", lambda: _vocab().encode(list("abz")), ["tokens:", "'z'", "position 2"]),
+    ("Vocab.encode/unknown", lambda: _vocab().encode(list("abz")),
+     ["tokens:", "'z'", "position 2"]),
     ("Vocab.encode/str", lambda: _vocab().encode("ab"), ["tokens:", "str"]),
     ("Vocab.decode/range", lambda: _vocab().decode([0, 99]), ["ids:", "[0, V)", "99"]),
     ("Vocab.decode/float", lambda: _vocab().decode(np.array([0.0, 1.0])), ["ids:", "float64"]),
     ("Vocab.decode/2-D", lambda: _vocab().decode(IDS), ["ids:", "(T,)", "(2, 3)"]),
     ("tbptt_batches/float", lambda: tbptt_batches(np.arange(50.0), 2, 3), ["ids:", "float64"]),
     ("tbptt_batches/2-D", lambda: tbptt_batches(_ids(10, 5), 2, 3), ["ids:", "(L,)", "(10, 5)"]),
-    ("tbptt_batches/empty", lambda: tbptt_batches(np.array([], np.int64), 2, 3), ["ids:", "L=0"]),
-    ("tbptt_batches/negative", lambda: tbptt_batches(np.arange(50) - 60, 2, 3), ["ids:", ">= 0", "-60"]),
-    ("sentence_batches/float", lambda: sentence_batches([np.array([1.0, 2.0])], 2, bos_id=2, eos_id=3, pad_id=0),
+    ("tbptt_batches/empty", lambda: tbptt_batches(np.array([], np.int64), 2, 3),
+     ["ids:", "L=0"]),
+    ("tbptt_batches/negative", lambda: tbptt_batches(np.arange(50) - 60, 2, 3),
+     ["ids:", ">= 0", "-60"]),
+    ("sentence_batches/float", lambda: _sentences([np.array([1.0, 2.0])]),
      ["sentences[0]:", "float64"]),
-    ("sentence_batches/2-D", lambda: sentence_batches([IDS], 2, bos_id=2, eos_id=3, pad_id=0),
-     ["sentences[0]:", "(T,)", "(2, 3)"]),
-    ("sentence_batches/empty", lambda: sentence_batches([], 2, bos_id=2, eos_id=3, pad_id=0), ["sentences:", "empty"]),
-    ("prefix_samples/float", lambda: prefix_samples([[1.5, 2.0]], pad_id=0), ["sequences[0]:", "float64"]),
+    ("sentence_batches/2-D", lambda: _sentences([IDS]), ["sentences[0]:", "(T,)", "(2, 3)"]),
+    ("sentence_batches/empty", lambda: _sentences([]), ["sentences:", "empty"]),
+    ("prefix_samples/float", lambda: prefix_samples([[1.5, 2.0]], pad_id=0),
+     ["sequences[0]:", "float64"]),
     ("sliding_windows/2-D", lambda: sliding_windows(IDS, 2), ["ids:", "(L,)", "(2, 3)"]),
     ("split_ids/float", lambda: split_ids(np.arange(10.0)), ["ids:", "float64"]),
-    ("adding_problem/T", lambda: adding_problem(2, 1, rng=np.random.default_rng(0)), ["T:", "1"]),
-    ("copy_task/n", lambda: copy_task(0, 5, rng=np.random.default_rng(0)), ["n:", "0"]),
+    ("adding_problem/T", lambda: adding_problem(2, 1, rng=_RNG(0)), ["T:", "1"]),
+    ("copy_task/n", lambda: copy_task(0, 5, rng=_RNG(0)), ["n:", "0"]),
     ("load_text/unknown", lambda: load_text("ko_shortstories"), ["name:", "ko_short_stories"]),
     ("load_text/empty", lambda: load_text(""), ["name:", "''"]),
     # ---------------------------------------------------------------- keras surface
     ("keras.SimpleRNN/2-D", lambda: keras.SimpleRNN(H)(X), ["inputs", "(N, T, D)", "(2, 4)"]),
-    ("keras.LSTM/D", lambda: (lambda l: (l(XS), l(_rand(N, T, D + 1))))(keras.LSTM(H)),
+    ("keras.LSTM/D", lambda: _built(keras.LSTM(H), XS)(_rand(N, T, D + 1)),
      ["inputs", "(N, T, D)", "(2, 3, 5)"]),
     ("keras.GRU/nan", lambda: keras.GRU(H)(_with_nan(XS)), ["inputs", "nan"]),
     ("keras.GRU/initial_state", lambda: keras.GRU(H)(XS, initial_state=[_rand(N, H + 1)]),
-     ["(N, H)", "(2, 6)"]),
-    ("keras.Bidirectional/2-D", lambda: keras.Bidirectional(keras.LSTM(H))(X), ["inputs", "(N, T, D)", "(2, 4)"]),
+     ["initial_state[0]", "(N, H)", "(2, 6)"]),
+    ("keras.Bidirectional/2-D", lambda: keras.Bidirectional(keras.LSTM(H))(X),
+     ["inputs", "(N, T, D)", "(2, 4)"]),
     ("keras.Embedding/float", lambda: keras.Embedding(V, 4)(IDS * 1.0), ["inputs:", "float64"]),
     ("keras.Embedding/range", lambda: keras.Embedding(V, 4)(IDS + V), ["inputs:", "[0, V)"]),
-    ("keras.Dense/D", lambda: (lambda l: (l(X), l(_rand(N, D + 1))))(keras.Dense(3)), ["inputs:", "(N, D)", "(2, 5)"]),
-    ("keras.Dense.set_weights/shape", lambda: (lambda l: (l(X), l.set_weights([_rand(D, 4), _rand(3)])))(keras.Dense(3)),
+    ("keras.Dense/D", lambda: _built(keras.Dense(3), X)(_rand(N, D + 1)),
+     ["inputs:", "(N, D)", "(2, 5)"]),
+    ("keras.Dense.set_weights/shape",
+     lambda: _built(keras.Dense(3), X).set_weights([_rand(D, 4), _rand(3)]),
      ["kernel", "(4, 3)", "(4, 4)"]),
-    ("keras.Sequential.predict/list", lambda: keras.Sequential([keras.Dense(3)]).predict([[1.0]]), ["x:", "list"]),
+    ("keras.Sequential.predict/list", lambda: keras.Sequential([keras.Dense(3)]).predict([[1.0]]),
+     ["x:", "list"]),
     # ---------------------------------------------------------------- training loop
-    ("train/float-inputs", lambda: (lambda m: train(m, SGD(m.params, lr=0.1), [(IDS * 1.0, IDS)], epochs=1, progress=False))(_model()),
-     ["inputs:", "float64"]),
-    ("train/targets", lambda: (lambda m: train(m, SGD(m.params, lr=0.1), [(IDS, IDS[:, :2])], epochs=1, progress=False))(_model()),
-     ["targets:", "(N, T)", "(2, 2)"]),
+    ("train/float-inputs", lambda: _train_on((IDS * 1.0, IDS)), ["ids:", "float64"]),
+    ("train/targets", lambda: _train_on((IDS, IDS[:, :2])), ["targets:", "(N, T)", "(2, 2)"]),
+    ("save_checkpoint/model", lambda: save_checkpoint("unused.npz", _model().params),
+     ["model:", "dict"]),
+    ("save_checkpoint/vocab", lambda: save_checkpoint("unused.npz", _model(), vocab=list("abc")),
+     ["vocab:", "list"]),
     ("evaluate/range", lambda: evaluate(_model(), [(IDS, IDS + V)]), ["targets:", "[0, V)"]),
-    ("evaluate/mask", lambda: evaluate(_model(), [(IDS, IDS, np.ones(T))]), ["mask:", "(N, T)", "(3,)"]),
+    ("evaluate/mask", lambda: evaluate(_model(), [(IDS, IDS, np.ones(T))]),
+     ["mask:", "(N, T)", "(3,)"]),
 ]
 
 
@@ -261,14 +365,17 @@ def _plot_cases():
     """Rows for rnnlab.plots (imported here: matplotlib is slow to import)."""
     from rnnlab import plots
 
+    gates = plots.plot_gate_activations
     return [
-        ("plot_gate_activations/1-D", lambda: plots.plot_gate_activations(_rand(T), list("abc")),
+        ("plot_gate_activations/1-D", lambda: gates(_rand(T), list("abc")),
          ["gates:", "(T, H)", "(3,)"]),
-        ("plot_gate_activations/tokens", lambda: plots.plot_gate_activations(_rand(T, H), list("ab")),
+        ("plot_gate_activations/tokens", lambda: gates(_rand(T, H), list("ab")),
          ["tokens:", "T=3", "2"]),
-        ("plot_gate_activations/nan", lambda: plots.plot_gate_activations(_with_nan(_rand(T, H)), list("abc")),
+        ("plot_gate_activations/nan", lambda: gates(_with_nan(_rand(T, H)), list("abc")),
          ["gates:", "nan"]),
-        ("plot_gradient_norms/2-D", lambda: plots.plot_gradient_norms(_rand(T, H)), ["norms:", "(T,)", "(3, 5)"]),
+        ("plot_history/list", lambda: plots.plot_history([2.0, 1.0]), ["history:", "list"]),
+        ("plot_gradient_norms/2-D", lambda: plots.plot_gradient_norms(_rand(T, H)),
+         ["norms:", "(T,)", "(3, 5)"]),
     ]
 
 
@@ -303,7 +410,8 @@ def test_bad_input_to_torch_interop_is_rejected_clearly(torch):
 
     layer = from_torch(torch.nn.GRU(D, H, batch_first=True))
     _assert_clear_error(lambda: run_like_torch(layer, X), ["inputs:", "(N, T, D)", "(2, 4)"])
-    _assert_clear_error(lambda: run_like_torch(layer, XS, _rand(2, N, H)), ["hx", "(K, N, H)", "(2, 2, 5)"])
+    _assert_clear_error(lambda: run_like_torch(layer, XS, _rand(2, N, H)),
+                        ["hx", "(K, N, H)", "(2, 2, 5)"])
     _assert_clear_error(lambda: from_torch(np.zeros(3)), ["module:", "ndarray"])
 
 

@@ -24,6 +24,12 @@ def make_inputs(rng, N, T, D, H, dtype=np.float64, with_h0=True, reset_after=Tru
     }
 
 
+def read_only(*arrays):
+    """Make arrays read-only, so that any in-place write into them raises."""
+    for a in arrays:
+        a.flags.writeable = False
+
+
 def step_inputs(seq):
     """One-step inputs in the order of gru_step_forward's arguments (first time step)."""
     rest = {k: v for k, v in seq.items() if k not in ("xs", "h0")}
@@ -191,9 +197,11 @@ def test_bad_input_names_the_argument(rng):
 def test_inputs_and_upstream_gradient_unchanged(rng, reset_after):
     inputs = make_inputs(rng, 2, 3, 4, 5, reset_after=reset_after)
     saved = {k: v.copy() for k, v in inputs.items() if isinstance(v, np.ndarray)}
+    read_only(*(v for v in inputs.values() if isinstance(v, np.ndarray)))  # writes now raise
     hs, cache = gru_forward(**inputs)
     dhs = rng.standard_normal(hs.shape)
     dhs_saved = dhs.copy()
+    read_only(dhs)
     gru_backward(dhs, cache)
     gru_step_backward(dhs[:, 0], gru_step_forward(**step_inputs(inputs))[1])
     for k, v in saved.items():

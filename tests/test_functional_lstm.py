@@ -21,6 +21,12 @@ def make_inputs(rng, N, T, D, H, dtype=np.float64, with_state=True):
     }
 
 
+def read_only(*arrays):
+    """Make arrays read-only, so that any in-place write into them raises."""
+    for a in arrays:
+        a.flags.writeable = False
+
+
 def step_inputs(seq):
     return {"x": seq["xs"][:, 0], "h_prev": seq["h0"], "c_prev": seq["c0"],
             "W_x": seq["W_x"], "W_h": seq["W_h"], "b": seq["b"]}
@@ -169,9 +175,11 @@ def test_bad_input_names_the_argument(rng):
 def test_inputs_and_upstream_gradients_unchanged(rng):
     inputs = make_inputs(rng, 2, 3, 4, 5)
     saved = {k: v.copy() for k, v in inputs.items()}
+    read_only(*inputs.values())  # any write into an input now raises
     hs, cs, cache = lstm_forward(**inputs)
     dhs, dc_last = rng.standard_normal(hs.shape), rng.standard_normal((2, 5))
     d_saved = (dhs.copy(), dc_last.copy())
+    read_only(dhs, dc_last)
     lstm_backward(dhs, cache, dc_last=dc_last)
     _, _, step_cache = lstm_step_forward(**step_inputs(inputs))
     lstm_step_backward(dhs[:, 0], dc_last, step_cache)

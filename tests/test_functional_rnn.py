@@ -29,6 +29,12 @@ def make_inputs(rng, N, T, D, H, dtype=np.float64, with_h0=True):
     }
 
 
+def read_only(*arrays):
+    """Make arrays read-only, so that any in-place write into them raises."""
+    for a in arrays:
+        a.flags.writeable = False
+
+
 def step_inputs(seq):
     """One-step inputs taken from sequence inputs (first time step)."""
     return {"x": seq["xs"][:, 0], "h_prev": seq["h0"], "W_x": seq["W_x"], "W_h": seq["W_h"], "b": seq["b"]}
@@ -206,9 +212,11 @@ def test_bad_upstream_gradient(rng):
 def test_inputs_and_upstream_gradient_unchanged(rng):
     inputs = make_inputs(rng, 2, 3, 4, 5)
     saved = {k: v.copy() for k, v in inputs.items()}
+    read_only(*inputs.values())  # any write into an input now raises
     hs, cache = rnn_forward(**inputs)
     dhs = rng.standard_normal(hs.shape)
     dhs_saved = dhs.copy()
+    read_only(dhs)
     rnn_backward(dhs, cache)
     rnn_step_backward(dhs[:, 0], rnn_step_forward(**step_inputs(inputs))[1])
     for k, v in saved.items():

@@ -17,6 +17,7 @@ otter-grader counts it as a failed test and shows the message.
 from __future__ import annotations
 
 import contextlib
+import copy
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -196,7 +197,23 @@ class CheckReport:
 
 
 def _copy_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inputs.items()}
+    """Deep copies (arrays inside dicts and lists too; a Generator keeps its state), so that
+    neither the learner's nor the reference's call can change what the other receives."""
+    return {k: (v if callable(v) else copy.deepcopy(v)) for k, v in inputs.items()}
+
+
+def _unchanged(before: Any, after: Any) -> bool:
+    """Whether an input still equals its copy: arrays by value, containers item by item."""
+    if isinstance(before, np.ndarray):
+        return (isinstance(after, np.ndarray) and before.shape == after.shape
+                and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
+    if isinstance(before, Mapping):
+        return (isinstance(after, Mapping) and before.keys() == after.keys()
+                and all(_unchanged(before[k], after[k]) for k in before))
+    if isinstance(before, (list, tuple)):
+        return (isinstance(after, (list, tuple)) and len(before) == len(after)
+                and all(_unchanged(b, a) for b, a in zip(before, after)))
+    return True
 
 
 def _call(fn: Callable, inputs: Mapping[str, Any], what: str, seconds: float,
@@ -215,10 +232,7 @@ def _call(fn: Callable, inputs: Mapping[str, Any], what: str, seconds: float,
         raise CheckFailed(
             f"{what} raised {type(exc).__name__}: {exc}\n  (called with {shapes})"
         ) from exc
-    mutated = [
-        k for k, v in inputs.items()
-        if isinstance(v, np.ndarray) and not np.array_equal(v, given[k], equal_nan=True)
-    ]
+    mutated = [k for k, v in inputs.items() if not _unchanged(v, given[k])]
     return result, mutated
 
 
@@ -256,9 +270,10 @@ def check_outputs(title: str, names: Sequence[str], got: Any, expected: Sequence
 
 def check_function(student: Callable, reference: Callable, inputs: Mapping[str, Any],
                    output_names: Sequence[str], *, title: str | None = None,
-                   seconds: float = 10.0, rtol: float = 1e-6, atol: float = 1e-8,
+                   seconds: float = 5.0, rtol: float = 1e-6, atol: float = 1e-8,
                    time_axes: Mapping[str, int] | None = None,
                    blocks: Mapping[str, tuple[int, Sequence[str]]] | None = None,
+                   adapt: Callable[[Any], Any] | None = None,
                    positional: bool = True, raise_on_failure: bool = True) -> CheckReport:
     """Check ``student(**inputs)`` against ``reference(**inputs)`` output by output.
 
@@ -272,6 +287,9 @@ def check_function(student: Callable, reference: Callable, inputs: Mapping[str, 
         rtol, atol: tolerances.
         time_axes: output name -> axis indexing time (to diagnose off-by-one in time).
         blocks: output name -> ``(axis, labels)`` of equal blocks (gates) to name in messages.
+        adapt: turns a result (the learner's and the reference's) into the outputs compared,
+            e.g. a dict of gradients into its arrays, or a list of ids into an array. A learner's
+            ``None`` or ``...`` is reported as an unfilled blank without adapting it.
         positional: pass inputs positionally (default) or by keyword.
         raise_on_failure: raise :class:`CheckFailed` with the report when anything is wrong.
 
@@ -285,6 +303,15 @@ def check_function(student: Callable, reference: Callable, inputs: Mapping[str, 
     got, mutated = _call(student, inputs, f"{title}(...)", seconds, positional)
     expected = reference(*_copy_inputs(inputs).values()) if positional else reference(
         **_copy_inputs(inputs))
+    if adapt is not None:
+        expected = adapt(expected)
+        if got is not None and got is not Ellipsis:
+            try:
+                got = adapt(got)
+            except Exception as exc:  # the learner returned something of the wrong kind
+                raise CheckFailed(f"{title} returned a {type(got).__name__} that does not have "
+                                  f"the expected form ({', '.join(output_names)}): "
+                                  f"{type(exc).__name__}: {exc}") from exc
     if len(output_names) == 1 and not isinstance(expected, tuple):
         expected = (expected,)
     report = check_outputs(title, output_names, got, expected, rtol=rtol, atol=atol,
@@ -321,7 +348,7 @@ def check_backward(student_forward: Callable, student_backward: Callable,
                    reference_forward: Callable, reference_backward: Callable,
                    inputs: Mapping[str, Any], upstream: Mapping[str, Any],
                    grad_names: Sequence[str], *, forward_names: Sequence[str],
-                   title: str | None = None, seconds: float = 10.0, rtol: float = 1e-6,
+                   title: str | None = None, seconds: float = 5.0, rtol: float = 1e-6,
                    atol: float = 1e-8, time_axes: Mapping[str, int] | None = None,
                    blocks: Mapping[str, tuple[int, Sequence[str]]] | None = None,
                    raise_on_failure: bool = True) -> CheckReport:

@@ -41,6 +41,14 @@ class InputMutatedError(RuntimeError):
     """The function under test modified one of its array arguments in place."""
 
 
+def _check_mapping(inputs) -> None:
+    if not isinstance(inputs, Mapping):
+        raise TypeError(
+            f"inputs: expected a dict of argument name -> value (the keyword arguments of the "
+            f"function under test), got {type(inputs).__name__}"
+        )
+
+
 def _copies(inputs: Mapping[str, object]) -> dict[str, object]:
     return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in inputs.items()}
 
@@ -88,8 +96,9 @@ def numerical_gradient(
     Raises:
         InputMutatedError: ``f`` modified one of its array arguments (named in the message).
     """
+    _check_mapping(inputs)
     if wrt not in inputs:
-        raise KeyError(f"wrt: {wrt!r} is not one of the inputs {sorted(inputs)}")
+        raise ValueError(f"wrt: expected the name of one of the inputs {sorted(inputs)}, got {wrt!r}")
     x = inputs[wrt]
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
         got = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
@@ -120,7 +129,7 @@ def relative_error(a, b) -> float:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"relative_error: shapes differ, got {a.shape} and {b.shape}")
+        raise ValueError(f"b: expected the shape of a, {a.shape}, got {b.shape}")
     scale = np.linalg.norm(a) + np.linalg.norm(b)
     return float(np.linalg.norm(a - b) / scale) if scale > 0 else 0.0
 
@@ -192,6 +201,7 @@ def check_gradients(
     Raises:
         InputMutatedError: ``forward`` changed an input, or ``backward`` changed ``dout``.
     """
+    _check_mapping(inputs)
     args = _copies(inputs)
     out, cache = forward(**args)
     _check_unchanged(getattr(forward, "__name__", "forward"), inputs, args)

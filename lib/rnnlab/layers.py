@@ -283,6 +283,9 @@ class SoftmaxCrossEntropy(Layer):
         target_dims = "N" if per_sequence else "N, T"
         sizes = check_array("logits", logits, "N, V" if per_sequence else "N, T, V")
         check_ids("targets", targets, target_dims, sizes["V"], sizes)
+        if targets.size == 0:  # a mean over no positions is undefined
+            raise ShapeError(f"logits: expected at least one position to score (N >= 1"
+                             f"{'' if per_sequence else ', T >= 1'}), got shape {logits.shape}")
         weights = None if mask is None else _mask_weights(mask, target_dims, sizes, logits.dtype)
         V = sizes["V"]
         rows = np.arange(targets.size)

@@ -166,6 +166,9 @@ class LanguageModel:
         In stateful mode the recurrent layers start from the states left by the previous call.
         """
         xs = self.embed.forward(ids)
+        if xs.size == 0:  # checked here so that the message names ids, not the layers' xs
+            raise ShapeError(f"ids: expected at least one sequence and one time step "
+                             f"(N >= 1, T >= 1), got shape {ids.shape}")
         hs = self.dropout.forward(self.layers.forward(xs))
         return self.out.forward(hs)
 
@@ -180,7 +183,6 @@ class LanguageModel:
         Returns:
             The loss as a Python float; ``backward()`` then computes its gradients.
         """
-        check_ids("inputs", inputs, "N, T", self.vocab_size)
         logits = self.forward(inputs)
         value = self.criterion.forward(logits, targets, mask)
         self._has_loss = True

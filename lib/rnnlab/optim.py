@@ -114,8 +114,8 @@ def _check_grad_arrays(grads, *, finite: bool) -> None:
             raise DTypeError(f"grads[{name!r}]: expected a float array, got {kind}")
         if finite and not np.isfinite(g).all():
             raise ValueError(
-                f"grads[{name!r}]: contains NaN or inf, so there is no direction to clip to; "
-                "the training has diverged. Lower the learning rate or clip earlier."
+                f"grads[{name!r}]: contains NaN or inf, which no clipping can repair; "
+                "the training has diverged. Lower the learning rate."
             )
 
 

@@ -53,6 +53,10 @@ def plot_history(history: History | dict, ax=None, *, title: str | None = None):
     """
     if isinstance(history, dict):
         history = History.from_dict(history)
+    if not isinstance(history, History):
+        raise TypeError(
+            f"history: expected a History or its to_dict(), got {type(history).__name__}"
+        )
     if not history.losses and not history.val_losses:
         raise ValueError("history: has no training or validation losses to plot")
     ax = _axes(ax, (7, 4))

@@ -71,6 +71,12 @@ def softmax(logits: np.ndarray, temperature: float = 1.0, axis: int = -1) -> np.
     if not isinstance(logits, np.ndarray):
         raise DTypeError(f"logits: expected a numpy array, got {type(logits).__name__}")
     check_array("logits", logits, ", ".join(f"d{i}" for i in range(logits.ndim)))
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral) or not (
+        -logits.ndim <= axis < logits.ndim
+    ):
+        raise ValueError(
+            f"axis: expected an axis of logits, whose shape is {logits.shape}, got {axis!r}"
+        )
     temperature = _check_temperature(temperature)
     moved = np.moveaxis(logits, axis, -1)
     return np.moveaxis(_softmax_rows(moved, temperature), -1, axis)

@@ -448,6 +448,18 @@ def _json_or_error(name: str, value) -> str:
         raise TypeError(f"{name}: must be JSON-serializable to go into a checkpoint ({err})") from None
 
 
+def _check_saveable(model, vocab, history) -> None:
+    """Only what ``load_checkpoint`` can rebuild goes into a checkpoint."""
+    if not isinstance(model, LanguageModel):
+        raise TypeError(f"model: expected an rnnlab LanguageModel, got {type(model).__name__}")
+    if vocab is not None and not callable(getattr(vocab, "to_dict", None)):
+        raise TypeError(f"vocab: expected an rnnlab.data.Vocab or None, got {type(vocab).__name__}")
+    if history is not None and not isinstance(history, History):
+        raise TypeError(
+            f"history: expected an rnnlab.train.History or None, got {type(history).__name__}"
+        )
+
+
 def save_checkpoint(path, model, optimizer: Optimizer | None = None, vocab: Vocab | None = None,
                     history: History | None = None, **extra) -> Path:
     """Save parameters, model config, optimizer state, vocabulary, history and extras to one file.
@@ -468,6 +480,7 @@ def save_checkpoint(path, model, optimizer: Optimizer | None = None, vocab: Voca
     Returns:
         The path written.
     """
+    _check_saveable(model, vocab, history)
     path = Path(path)
     meta = {
         "format": CHECKPOINT_FORMAT,

@@ -113,6 +113,10 @@ BAD_SUBMISSIONS = {
                       "    try:\n        hidden.read_text()\n    except Exception:\n        pass\n"
                       "    raise RuntimeError('not reached')\n", "read_test_split"),
     "no_train_function": ("def fit():\n    return None\n", "invalid_submission"),
+    # Another program would not carry the guard, so starting one is refused.
+    "spawns_cat": ("import subprocess\n"
+                   "def train(train_sentences, val_sentences, vocab, rng, budget):\n"
+                   "    subprocess.run(['cat', 'anything'])\n", "invalid_submission"),
 }
 
 
@@ -124,7 +128,7 @@ def test_each_bad_submission_gets_its_status_and_the_others_still_run(tmp_path):
         files.append(path)
     out = tmp_path / "out"
     out.mkdir()
-    document = run_scorer(out, files, "--budget", "quick", "--time-limit", "10")
+    document = run_scorer(out, files, "--budget", "quick", "--time-limit", "15")
     statuses = {r["name"]: r["status"] for r in document["results"]}
     assert statuses == {name: status for name, (_, status) in BAD_SUBMISSIONS.items()}
     assert set(statuses.values()) <= set(STATUSES)
@@ -134,6 +138,7 @@ def test_each_bad_submission_gets_its_status_and_the_others_still_run(tmp_path):
     assert "boom" in messages["crashes"]
     assert "test.txt" in messages["peeks_at_test"]
     assert "defines no function train" in messages["no_train_function"]
+    assert "started another program" in messages["spawns_cat"]
 
 
 # ----------------------------------------------------------------------------- baseline and reference
@@ -171,3 +176,16 @@ def test_reference_beats_the_baseline_on_all_three_axes(quick_scores):
     assert ref["iterations"] < base["iterations"]
     assert ref["num_params"] < base["num_params"]
     assert ref["pareto"] and not base["pareto"]
+
+
+def test_committed_leaderboard_is_full_budget_and_shows_the_dominance():
+    """The file the book's leaderboard page reads (written by `make hackathon`)."""
+    document = json.loads((HACKATHON / "results" / "leaderboard.json").read_text(encoding="utf-8"))
+    assert document["budget"] == "full"
+    assert document["results"] == mark_pareto(document["results"])  # the front is up to date
+    rows = {r["name"]: r for r in document["results"]}
+    base, ref = rows["baseline"], rows["reference"]
+    assert base["status"] == ref["status"] == "ok"
+    assert base["iterations"] == 1000 and base["num_params"] == 48313
+    assert ref["test_nats_per_char"] < base["test_nats_per_char"]
+    assert ref["iterations"] < base["iterations"] and ref["num_params"] < base["num_params"]

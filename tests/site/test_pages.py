@@ -8,6 +8,7 @@ binder/requirements.txt pins the same versions as requirements/book.txt. Each ch
 shown to reject a bad page.
 """
 import ast
+import functools
 import re
 
 import jupytext
@@ -30,7 +31,8 @@ def link_to(target: str) -> re.Pattern:
     return re.compile(rf"\{{(?:doc|ref)\}}`[^`]*{target}[^`]*`|\]\([^)]*{target}[^)]*\)")
 
 
-def library_names() -> set[str]:
+@functools.cache
+def library_names() -> frozenset[str]:
     """Public top-level function and class names defined anywhere in lib/rnnlab."""
     names = set()
     for path in (ROOT / "lib" / "rnnlab").rglob("*.py"):
@@ -38,7 +40,7 @@ def library_names() -> set[str]:
         names.update(node.name for node in tree.body
                      if isinstance(node, (ast.FunctionDef, ast.ClassDef))
                      and not node.name.startswith("_"))
-    return names
+    return frozenset(names)
 
 
 def code_cells(md_text: str) -> list:

@@ -120,22 +120,22 @@ class Vocab:
 
     @property
     def pad_id(self) -> int:
-        """The id of ``<pad>``, the padding token (an error if the vocabulary has none)."""
+        """The id of ``<pad>``, the padding token (an error if there is none)."""
         return self._special_id("<pad>")
 
     @property
     def unk_id(self) -> int:
-        """The id of ``<unk>``, the unknown-token token (an error if the vocabulary has none)."""
+        """The id of ``<unk>``, which stands for unknown tokens (an error if there is none)."""
         return self._special_id("<unk>")
 
     @property
     def bos_id(self) -> int:
-        """The id of ``<bos>``, the start-of-sequence token (an error if the vocabulary has none)."""
+        """The id of ``<bos>``, the start-of-sequence token (an error if there is none)."""
         return self._special_id("<bos>")
 
     @property
     def eos_id(self) -> int:
-        """The id of ``<eos>``, the end-of-sequence token (an error if the vocabulary has none)."""
+        """The id of ``<eos>``, the end-of-sequence token (an error if there is none)."""
         return self._special_id("<eos>")
 
     # ---------------------------------------------------------------- encode / decode

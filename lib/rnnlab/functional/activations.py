@@ -43,12 +43,18 @@ def tanh(x: np.ndarray) -> np.ndarray:
 
 
 def sigmoid_grad(y: np.ndarray) -> np.ndarray:
-    """Derivative of the sigmoid at the point where it output ``y``: ``y * (1 - y)``."""
+    """Derivative of the sigmoid at the point where it output ``y``: ``y * (1 - y)``.
+
+    ``y`` may have any shape; the result has the same shape and dtype.
+    """
     _check_float("y", y)
     return y * (1 - y)
 
 
 def tanh_grad(y: np.ndarray) -> np.ndarray:
-    """Derivative of tanh at the point where it output ``y``: ``1 - y**2``."""
+    """Derivative of tanh at the point where it output ``y``: ``1 - y**2``.
+
+    ``y`` may have any shape; the result has the same shape and dtype.
+    """
     _check_float("y", y)
     return 1 - y * y

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .activations import sigmoid
 from ._common import batch_major, check_inputs, check_upstream, states_before, time_major, zeros_if_none
 
 __all__ = [
@@ -31,31 +32,56 @@ __all__ = [
 
 
 class GRUStepCache(NamedTuple):
-    """What ``gru_step_backward`` needs from one forward step; r, z, n are for plotting too."""
+    """What ``gru_step_backward`` needs from one forward step; r, z, n are for plotting too.
 
-    x: np.ndarray  # (N, D)
-    h_prev: np.ndarray  # (N, H)
-    W_x: np.ndarray  # (D, 3H)
-    W_h: np.ndarray  # (H, 3H)
-    r: np.ndarray  # (N, H) reset gate
-    z: np.ndarray  # (N, H) update gate
-    n: np.ndarray  # (N, H) candidate
-    hn: np.ndarray | None  # (N, H) h_prev W_hn + b_hn (reset_after=True), else None
-    rh: np.ndarray | None  # (N, H) r * h_prev (reset_after=False), else None
+    Attributes:
+        x: (N, D) input.
+        h_prev: (N, H) state entering the step.
+        W_x: (D, 3H) input weights.
+        W_h: (H, 3H) recurrent weights.
+        r: (N, H) reset gate.
+        z: (N, H) update gate.
+        n: (N, H) candidate.
+        hn: (N, H) ``h_prev W_hn + b_hn`` when ``reset_after`` is True, else None.
+        rh: (N, H) ``r * h_prev`` when ``reset_after`` is False, else None.
+        reset_after: the variant used.
+    """
+
+    x: np.ndarray
+    h_prev: np.ndarray
+    W_x: np.ndarray
+    W_h: np.ndarray
+    r: np.ndarray
+    z: np.ndarray
+    n: np.ndarray
+    hn: np.ndarray | None
+    rh: np.ndarray | None
     reset_after: bool
 
 
 class GRUCache(NamedTuple):
-    """What ``gru_backward`` needs from a whole forward pass."""
+    """What ``gru_backward`` needs from a whole forward pass; ``gates`` is for plotting too.
 
-    xs: np.ndarray  # (N, T, D)
-    h0: np.ndarray  # (N, H) (zeros when none was given)
-    W_x: np.ndarray  # (D, 3H)
-    W_h: np.ndarray  # (H, 3H)
-    hs: np.ndarray  # (N, T, H)
-    gates: np.ndarray  # (N, T, 3H) activations r, z, n side by side
-    hn: np.ndarray | None  # (N, T, H) h_prev W_hn + b_hn per step (reset_after=True), else None
-    rh: np.ndarray | None  # (N, T, H) r * h_prev per step (reset_after=False), else None
+    Attributes:
+        xs: (N, T, D) inputs.
+        h0: (N, H) initial state (zeros when none was given).
+        W_x: (D, 3H) input weights.
+        W_h: (H, 3H) recurrent weights.
+        hs: (N, T, H) every hidden state.
+        gates: (N, T, 3H) activations r, z, n side by side.
+        hn: (N, T, H) ``h_prev W_hn + b_hn`` at every step when ``reset_after`` is True, else None.
+        rh: (N, T, H) ``r * h_prev`` at every step when ``reset_after`` is False, else None.
+        reset_after: the variant used.
+    """
+
+    xs: np.ndarray
+    h0: np.ndarray
+    W_x: np.ndarray
+    W_h: np.ndarray
+    hs: np.ndarray
+    gates: np.ndarray
+    hn: np.ndarray | None
+    rh: np.ndarray | None
     reset_after: bool
 
 
@@ -104,14 +130,14 @@ def gru_step_forward(x, h_prev, W_x, W_h, b_x, b_h, reset_after=True):
     ax = x @ W_x + b_x
     if reset_after:
         ah = h_prev @ W_h + b_h
-        r = _sigmoid_of_negated(-(ax[:, :H] + ah[:, :H]))
-        z = _sigmoid_of_negated(-(ax[:, H : 2 * H] + ah[:, H : 2 * H]))
+        r = sigmoid(ax[:, :H] + ah[:, :H])
+        z = sigmoid(ax[:, H : 2 * H] + ah[:, H : 2 * H])
         hn, rh = ah[:, 2 * H :], None
         n = np.tanh(ax[:, 2 * H :] + r * hn)
     else:
         ah = h_prev @ W_h[:, : 2 * H] + b_h[: 2 * H]
-        r = _sigmoid_of_negated(-(ax[:, :H] + ah[:, :H]))
-        z = _sigmoid_of_negated(-(ax[:, H : 2 * H] + ah[:, H:]))
+        r = sigmoid(ax[:, :H] + ah[:, :H])
+        z = sigmoid(ax[:, H : 2 * H] + ah[:, H:])
         hn, rh = None, r * h_prev
         n = np.tanh(ax[:, 2 * H :] + rh @ W_h[:, 2 * H :] + b_h[2 * H :])
     h_next = n + z * (h_prev - n)
@@ -161,8 +187,7 @@ def gru_forward(xs, h0, W_x, W_h, b_x, b_h, reset_after=True):
         reset_after: where the reset gate acts (see the module docstring).
 
     Returns:
-        hs: (N, T, H) every hidden state (a view of time-major memory, see
-            ``_common.time_major``).
+        hs: (N, T, H) every hidden state (a view of time-major memory: each step contiguous).
         cache: ``GRUCache``; ``cache.gates`` (N, T, 3H) holds the activations r, z, n.
     """
     sizes, dtype = _check_gru("xs", xs, "N, T, D", "h0", h0, W_x, W_h, b_x, b_h, reset_after)
@@ -182,7 +207,9 @@ def gru_forward(xs, h0, W_x, W_h, b_x, b_h, reset_after=True):
         gates += b_h_k
     hs = np.empty((T, N, H), dtype)
     recurrent = np.empty((T, N, H), dtype)  # hn or rh, whichever the variant needs
-    W_hrz_k, W_hn, b_hn = W_h_k[:, : 2 * H], W_h[:, 2 * H :], b_h[2 * H :]
+    # Contiguous copies of the two column blocks: the per-step products run faster on them.
+    W_hrz_k, W_hn = np.ascontiguousarray(W_h_k[:, : 2 * H]), np.ascontiguousarray(W_h[:, 2 * H :])
+    b_hn = b_h[2 * H :]
     ah_rz = np.empty((N, 2 * H), dtype)  # scratch for one step's recurrent products
     ah_n = np.empty((N, H), dtype)
     ah = np.empty((N, 3 * H), dtype)
@@ -274,15 +301,14 @@ def gru_backward(dhs, cache: GRUCache):
     da_2d = da.reshape(T * N, 3 * H)
     hs_prev_2d = hs_prev.reshape(T * N, H)
     if reset_after:
-        dW_h = hs_prev_2d.T @ da_2d
-        db_h = da_2d.sum(axis=0)
-        da_n_cols[...] = dan  # the input side of n sees dan, not dan * r
+        dW_h, db_h = hs_prev_2d.T @ da_2d, da_2d.sum(axis=0)  # recurrent side: dan * r
+        da_n_cols[...] = dan  # the input side of n sees dan itself
+        db_x = da_2d.sum(axis=0)
     else:
         dW_h = np.concatenate(
             [hs_prev_2d.T @ da_2d[:, : 2 * H], rh.reshape(T * N, H).T @ da_2d[:, 2 * H :]], axis=1
         )
-    db_x = da_2d.sum(axis=0)
-    if not reset_after:
+        db_x = da_2d.sum(axis=0)
         db_h = db_x.copy()  # b_h enters exactly where b_x does
     dxs = (da_2d @ W_x.T).reshape(T, N, D)
     dW_x = xs.reshape(T * N, D).T @ da_2d

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .activations import sigmoid
 from ._common import batch_major, check_inputs, check_upstream, states_before, time_major, zeros_if_none
 
 __all__ = [
@@ -28,33 +29,59 @@ __all__ = [
 
 
 class LSTMStepCache(NamedTuple):
-    """What ``lstm_step_backward`` needs from one forward step; the gates are for plotting too."""
+    """What ``lstm_step_backward`` needs from one forward step; the gates are for plotting too.
 
-    x: np.ndarray  # (N, D)
-    h_prev: np.ndarray  # (N, H)
-    c_prev: np.ndarray  # (N, H)
-    W_x: np.ndarray  # (D, 4H)
-    W_h: np.ndarray  # (H, 4H)
-    i: np.ndarray  # (N, H) input gate
-    f: np.ndarray  # (N, H) forget gate
-    g: np.ndarray  # (N, H) candidate
-    o: np.ndarray  # (N, H) output gate
-    c_next: np.ndarray  # (N, H)
-    tanh_c: np.ndarray  # (N, H) tanh(c_next)
+    Attributes:
+        x: (N, D) input.
+        h_prev: (N, H) hidden state entering the step.
+        c_prev: (N, H) cell state entering the step.
+        W_x: (D, 4H) input weights.
+        W_h: (H, 4H) recurrent weights.
+        i: (N, H) input gate.
+        f: (N, H) forget gate.
+        g: (N, H) candidate.
+        o: (N, H) output gate.
+        c_next: (N, H) new cell state.
+        tanh_c: (N, H) ``tanh(c_next)``.
+    """
+
+    x: np.ndarray
+    h_prev: np.ndarray
+    c_prev: np.ndarray
+    W_x: np.ndarray
+    W_h: np.ndarray
+    i: np.ndarray
+    f: np.ndarray
+    g: np.ndarray
+    o: np.ndarray
+    c_next: np.ndarray
+    tanh_c: np.ndarray
 
 
 class LSTMCache(NamedTuple):
-    """What ``lstm_backward`` needs from a whole forward pass."""
+    """What ``lstm_backward`` needs from a whole forward pass; ``gates`` is for plotting too.
 
-    xs: np.ndarray  # (N, T, D)
-    h0: np.ndarray  # (N, H) (zeros when none was given)
-    c0: np.ndarray  # (N, H) (zeros when none was given)
-    W_x: np.ndarray  # (D, 4H)
-    W_h: np.ndarray  # (H, 4H)
-    hs: np.ndarray  # (N, T, H)
-    cs: np.ndarray  # (N, T, H)
-    gates: np.ndarray  # (N, T, 4H) activations i, f, g, o side by side
-    tanh_cs: np.ndarray  # (N, T, H) tanh of every cell state
+    Attributes:
+        xs: (N, T, D) inputs.
+        h0: (N, H) initial hidden state (zeros when none was given).
+        c0: (N, H) initial cell state (zeros when none was given).
+        W_x: (D, 4H) input weights.
+        W_h: (H, 4H) recurrent weights.
+        hs: (N, T, H) every hidden state.
+        cs: (N, T, H) every cell state.
+        gates: (N, T, 4H) activations i, f, g, o side by side.
+        tanh_cs: (N, T, H) tanh of every cell state.
+    """
+
+    xs: np.ndarray
+    h0: np.ndarray
+    c0: np.ndarray
+    W_x: np.ndarray
+    W_h: np.ndarray
+    hs: np.ndarray
+    cs: np.ndarray
+    gates: np.ndarray
+    tanh_cs: np.ndarray
 
 
 def _exp_factors(H: int, dtype) -> np.ndarray:
@@ -100,9 +127,9 @@ def lstm_step_forward(x, h_prev, c_prev, W_x, W_h, b):
     """
     check_inputs(("x", x, "N, D"), ("W_x", W_x, "D, 4H"), ("h_prev", h_prev, "N, H"),
                  ("c_prev", c_prev, "N, H"), ("W_h", W_h, "H, 4H"), ("b", b, "4H"))
-    H = h_prev.shape[1]
-    gates = _activate((x @ W_x + h_prev @ W_h + b) * _exp_factors(H, x.dtype))
-    i, f, g, o = _split(gates)
+    a = x @ W_x + h_prev @ W_h + b
+    a_i, a_f, a_g, a_o = _split(a)
+    i, f, g, o = sigmoid(a_i), sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)
     c_next = f * c_prev + i * g
     tanh_c = np.tanh(c_next)
     h_next = o * tanh_c
@@ -155,7 +182,7 @@ def lstm_forward(xs, h0, c0, W_x, W_h, b):
 
     Returns:
         hs: (N, T, H) every hidden state; cs: (N, T, H) every cell state (views of
-            time-major memory, see ``_common.time_major``).
+        time-major memory: each step contiguous).
         cache: ``LSTMCache``; ``cache.gates`` (N, T, 4H) holds the activations i, f, g, o.
     """
     sizes, dtype = check_inputs(("xs", xs, "N, T, D"), ("W_x", W_x, "D, 4H"), ("h0", h0, "N, H"),

@@ -25,23 +25,39 @@ __all__ = [
 
 
 class RNNStepCache(NamedTuple):
-    """What ``rnn_step_backward`` needs from one forward step."""
+    """What ``rnn_step_backward`` needs from one forward step.
 
-    x: np.ndarray  # (N, D) input
-    h_prev: np.ndarray  # (N, H) state entering the step
-    W_x: np.ndarray  # (D, H)
-    W_h: np.ndarray  # (H, H)
-    h_next: np.ndarray  # (N, H) tanh output, whose derivative is 1 - h_next**2
+    Attributes:
+        x: (N, D) input.
+        h_prev: (N, H) state entering the step.
+        W_x: (D, H) input-to-hidden weights.
+        W_h: (H, H) hidden-to-hidden weights.
+        h_next: (N, H) tanh output, whose derivative is ``1 - h_next**2``.
+    """
+
+    x: np.ndarray
+    h_prev: np.ndarray
+    W_x: np.ndarray
+    W_h: np.ndarray
+    h_next: np.ndarray
 
 
 class RNNCache(NamedTuple):
-    """What ``rnn_backward`` needs from a whole forward pass."""
+    """What ``rnn_backward`` needs from a whole forward pass.
 
-    xs: np.ndarray  # (N, T, D) inputs
-    h0: np.ndarray  # (N, H) initial state (zeros when none was given)
-    W_x: np.ndarray  # (D, H)
-    W_h: np.ndarray  # (H, H)
-    hs: np.ndarray  # (N, T, H) every hidden state
+    Attributes:
+        xs: (N, T, D) inputs.
+        h0: (N, H) initial state (zeros when none was given).
+        W_x: (D, H) input-to-hidden weights.
+        W_h: (H, H) hidden-to-hidden weights.
+        hs: (N, T, H) every hidden state.
+    """
+
+    xs: np.ndarray
+    h0: np.ndarray
+    W_x: np.ndarray
+    W_h: np.ndarray
+    hs: np.ndarray
 
 
 def rnn_step_forward(x, h_prev, W_x, W_h, b):
@@ -90,8 +106,8 @@ def rnn_forward(xs, h0, W_x, W_h, b):
         W_x: (D, H), W_h: (H, H), b: (H,) parameters.
 
     Returns:
-        hs: (N, T, H) the hidden state after every step (``hs[:, -1]`` is the final state);
-            a view of time-major memory (see ``_common.time_major``).
+        hs: (N, T, H) the hidden state after every step (``hs[:, -1]`` is the final state),
+        a view of time-major memory (each step contiguous).
         cache: ``RNNCache`` for ``rnn_backward``.
     """
     sizes, dtype = check_inputs(("xs", xs, "N, T, D"), ("W_x", W_x, "D, H"), ("h0", h0, "N, H"),
@@ -102,10 +118,11 @@ def rnn_forward(xs, h0, W_x, W_h, b):
     # The input part of every step at once: one (T*N, D) x (D, H) product.
     hs = (xs_tm.reshape(T * N, D) @ W_x).reshape(T, N, H)
     hs += b
+    ah = np.empty((N, H), dtype)  # scratch for h_prev W_h
     h = h0
     for t in range(T):
         h_t = hs[t]  # holds x_t W_x + b; becomes h_t in place
-        h_t += h @ W_h
+        h_t += np.matmul(h, W_h, out=ah)
         np.tanh(h_t, out=h_t)
         h = h_t
     return batch_major(hs), RNNCache(batch_major(xs_tm), h0, W_x, W_h, batch_major(hs))
