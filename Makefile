@@ -10,7 +10,7 @@ PIP    := bash tools/pip.sh $(BIN)/python
 help:
 	@echo "make book       set up .venv and build the site into _build/html"
 	@echo "make test       set up .venv (plus PyTorch and Chromium when CI=true) and run every test"
-	@echo "make bench      benchmark rnnlab against PyTorch and a naive loop"
+	@echo "make bench      benchmark rnnlab against PyTorch and a naive loop (BENCH_ARGS=--quick)"
 	@echo "make exercises  regenerate exercises/ and solutions/ from their sources"
 	@echo "make grade SUBMISSIONS=dir   grade a folder of submitted exercise notebooks"
 	@echo "make hackathon  score the hackathon baseline and reference at full budget"
@@ -43,8 +43,10 @@ test: $(VENV)/.test-installed torch-if-ci
 	$(MAKE) book
 	$(BIN)/python -m pytest
 
+# The benchmark compares against torch.nn, so it installs PyTorch (CPU, pinned) when missing.
 bench: $(VENV)/.test-installed
-	$(BIN)/python bench/run.py
+	@$(BIN)/python -c "import torch" 2>/dev/null || $(PIP) torch==2.13.0
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Scores the baseline and the reference (plus any HACKATHON_SUBMISSIONS="a.py b.py") at the full
 # budget; the book's leaderboard page reads the JSON it writes. About 3 minutes on one core.

@@ -139,6 +139,32 @@ def best_seconds_per_step(step, rounds: int, steps: int, warmup: int) -> tuple[f
     return best
 
 
+def interleaved_cpu_ratios(cells, rounds: int) -> dict[str, float]:
+    """rnnlab/torch throughput at one thread, from CPU time with the two steps interleaved.
+
+    On a busy machine wall-clock rows measured one after the other are disturbed unequally;
+    alternating the two implementations in one process and counting only the CPU time the
+    process got (time.process_time) gives a steadier ratio. A cross-check, not the headline.
+    """
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    ratios = {}
+    with threadpool_limits(limits=1, user_api="blas"):
+        torch.set_num_threads(1)
+        for cell in cells:
+            steps = {"rnnlab": rnnlab_step(cell)[0], "torch": torch_step(cell)[0]}
+            best = {name: float("inf") for name in steps}
+            for round_ in range(rounds + 2):  # the first two rounds warm up
+                for name, step in steps.items():
+                    start = time.process_time()
+                    step()
+                    if round_ >= 2:
+                        best[name] = min(best[name], time.process_time() - start)
+            ratios[cell] = best["torch"] / best["rnnlab"]
+    return ratios
+
+
 def _memory_kib(field: str) -> int:
     """A ``VmRSS`` / ``VmHWM`` line of /proc/self/status in KiB (Linux)."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -300,9 +326,15 @@ def main(argv=None) -> None:
                 rows.append(row)
     print()
     print(table(rows))
+    cpu_ratios = None
+    if "torch" in impls and "rnnlab" in impls and 1 in args.threads:
+        cpu_ratios = interleaved_cpu_ratios(args.cells, rounds=max(3, 2 * args.rounds))
+        print("cross-check, 1 thread, CPU time with rnnlab and torch steps interleaved: rnnlab/torch "
+              + ", ".join(f"{cell} {r:.2f}x" for cell, r in cpu_ratios.items()))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     result = {"rows": rows, "blas": blas, "env": env["openblas_env"], "system": env,
               "naive_check_max_rel_error": agreement,
+              "cpu_time_ratio_rnnlab_over_torch_1thread": cpu_ratios,
               "settings": {"rounds": args.rounds, "steps": args.steps, "naive_rows": args.naive_rows,
                            "quick": args.quick},
               "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}

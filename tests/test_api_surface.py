@@ -61,16 +61,7 @@ SHAPE_EXEMPT = {
 
 # Problems known and reported to the owning helper (not this test's to fix). The test fails if
 # an entry here is fixed (so the list stays accurate) or if a new problem appears.
-_H1 = "functional/ is H1's (reported): the cache fields' shapes are only in source comments"
 KNOWN_GAPS: dict[str, str] = {
-    "rnnlab.functional.sigmoid_grad": "H1's (reported): docstring should say y is any shape",
-    "rnnlab.functional.tanh_grad": "H1's (reported): docstring should say y is any shape",
-    "rnnlab.functional.RNNStepCache": _H1,
-    "rnnlab.functional.RNNCache": _H1,
-    "rnnlab.functional.LSTMStepCache": _H1,
-    "rnnlab.functional.LSTMCache": _H1,
-    "rnnlab.functional.GRUStepCache": _H1,
-    "rnnlab.functional.GRUCache": _H1,
     "rnnlab.checks.CheckReport.passed": "checks.py is H7's (reported)",
     "rnnlab.checks.CheckReport.raise_if_failed": "checks.py is H7's (reported)",
 }

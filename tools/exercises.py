@@ -199,8 +199,9 @@ def build_one(master: Path, work: Path) -> dict[str, str]:
     name = master.stem
     work.mkdir(parents=True, exist_ok=True)
     executed = work / f"{name}.ipynb"
-    run([str(BIN / "jupytext"), "--to", "ipynb", "--execute", str(master), "-o", str(executed)],
-        cwd=work)
+    # The tests are exception-based (a check raises), so otter needs no recorded outputs and
+    # the master is not executed here; the solutions are proven by the tests/exercises suite.
+    run([str(BIN / "jupytext"), "--to", "ipynb", str(master), "-o", str(executed)], cwd=work)
     run([str(BIN / "otter"), "assign", "--no-run-tests", executed.name, "dist"], cwd=work)
     student = json.loads((work / "dist" / "student" / f"{name}.ipynb").read_text())
     solution = json.loads((work / "dist" / "autograder" / f"{name}.ipynb").read_text())

@@ -11,6 +11,7 @@ by the batch-grading test (``tools/grade.py``) on every solution and blank noteb
 from __future__ import annotations
 
 import importlib.util
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ def load_tool(name: str):
     """Import ``tools/<name>.py`` as a module (tools/ is not a package)."""
     spec = importlib.util.spec_from_file_location(f"tools_{name}", ROOT / "tools" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
     spec.loader.exec_module(module)
     return module
 

@@ -97,7 +97,7 @@ def _sigmoid_of_negated(u: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):  # exp(-a) = inf for very negative a: 1 / (1 + inf) = 0
         np.exp(u, out=u)
     u += 1
-    return np.reciprocal(u, out=u)
+    return np.divide(1, u, out=u)  # (np.reciprocal is slower)
 
 
 def _negate_rz(H: int, dtype) -> np.ndarray:

@@ -1,0 +1,67 @@
+"""Batch grading (tools/grade.py) with the real ``otter run``: a solution, a blank, a wrong
+answer, a corrupted file and a notebook that never finishes, in one folder."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import pytest
+
+from conftest import load_tool
+from exercise_mutants import MUTANTS, apply_mutant
+
+
+@pytest.mark.slow
+def test_grade_folder_writes_the_right_rows(build, tmp_path, monkeypatch):
+    grade = load_tool("grade")
+    autograders = tmp_path / "autograders"
+    autograders.mkdir()
+    for name in ("ex01-rnn", "ex04-gru"):
+        shutil.copy(build.autograder(name), autograders)
+    monkeypatch.setattr(grade, "AUTOGRADERS", autograders)
+
+    folder = tmp_path / "submissions"
+    solution = json.loads(build.files["solutions/ex01-rnn.ipynb"])
+    looping = json.loads(build.files["solutions/ex01-rnn.ipynb"])
+    looping["cells"].insert(3, {"cell_type": "code", "execution_count": None, "id": "loop",
+                                "metadata": {}, "outputs": [], "source": ["while True:\n", "    pass"]})
+    mutant = next(m for m in MUTANTS if m.id == "rnn-sign")
+    notebooks = {
+        "alice/ex01-rnn.ipynb": build.files["solutions/ex01-rnn.ipynb"],
+        "alice/ex04-gru.ipynb": build.files["solutions/ex04-gru.ipynb"],
+        "bob/ex01-rnn.ipynb": build.files["exercises/ex01-rnn.ipynb"],
+        "bob/ex04-gru.ipynb": build.files["exercises/ex04-gru.ipynb"],
+        "carol_ex01-rnn.ipynb": json.dumps(apply_mutant(solution, mutant)),
+        "dave/ex01-rnn.ipynb": '{"cells": [ this is not json',
+        "erin/ex01-rnn.ipynb": json.dumps(looping),
+    }
+    for path, text in notebooks.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_text(text, encoding="utf-8")
+
+    out = tmp_path / "grades.csv"
+    grade.grade_folder(folder, out, timeout=40, jobs=2)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    by = {(r["student"], r["exercise"], r["question"]): r for r in rows}
+
+    alice = [r for r in rows if r["student"] == "alice"]
+    assert len(alice) == 12 and all(float(r["score"]) == float(r["max_score"]) for r in alice)
+    bob = [r for r in rows if r["student"] == "bob"]
+    assert len(bob) == 12 and all(float(r["score"]) == 0 for r in bob)
+    assert all("not filled in" in r["message"] or "all zeros" in r["message"] for r in bob), bob
+    carol = by[("carol", "ex01-rnn", "q1")]
+    assert float(carol["score"]) == 0 and "h_next" in carol["message"]
+    assert float(by[("carol", "ex01-rnn", "q2")]["score"]) > 0  # only q1 is wrong
+    dave = by[("dave", "ex01-rnn", "(all)")]
+    assert float(dave["score"]) == 0 and "invalid JSON" in dave["message"]
+    assert float(dave["max_score"]) == 10
+    erin = by[("erin", "ex01-rnn", "(all)")]
+    assert float(erin["score"]) == 0 and "timed out" in erin["message"]
+
+    summary = list(csv.DictReader(out.with_name("summary.csv").open(encoding="utf-8")))
+    totals = {r["name"]: float(r["score"]) for r in summary if r["kind"] == "student total"}
+    assert totals["alice"] == sum(float(r["max_score"]) for r in alice)
+    assert totals["bob"] == 0 and totals["dave"] == 0
+    means = {r["name"]: float(r["score"]) for r in summary if r["kind"] == "question mean"}
+    assert means["ex01-rnn q1"] == pytest.approx(1.0)  # alice 2, bob 0, carol 0, erin/dave apart
