@@ -44,6 +44,17 @@ test: $(VENV)/.test-installed torch-if-ci
 	$(BIN)/python -m pytest
 
 # The benchmark compares against torch.nn, so it installs PyTorch (CPU, pinned) when missing.
+# The exercises: one master per exercise in instructor/exercises/ -> exercises/, solutions/,
+# book/exercises/ (committed) and the autograder zips in _build/exercises/ (git-ignored).
+exercises: $(VENV)/.test-installed
+	$(BIN)/python tools/exercises.py build
+
+# Grade a folder of submitted notebooks (one process and a time limit per notebook, no Docker):
+# writes SUBMISSIONS/grades.csv and SUBMISSIONS/summary.csv.
+grade: $(VENV)/.test-installed
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder"; exit 2; }
+	$(BIN)/python tools/grade.py $(SUBMISSIONS)
+
 bench: $(VENV)/.test-installed
 	@$(BIN)/python -c "import torch" 2>/dev/null || $(PIP) torch==2.13.0
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -34,6 +34,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import jupytext
+
 ROOT = Path(__file__).resolve().parent.parent
 MASTERS = ROOT / "instructor" / "exercises"
 BIN = Path(sys.executable).parent
@@ -198,11 +200,11 @@ def build_one(master: Path, work: Path) -> dict[str, str]:
     """
     name = master.stem
     work.mkdir(parents=True, exist_ok=True)
-    executed = work / f"{name}.ipynb"
+    notebook = work / f"{name}.ipynb"
     # The tests are exception-based (a check raises), so otter needs no recorded outputs and
     # the master is not executed here; the solutions are proven by the tests/exercises suite.
-    run([str(BIN / "jupytext"), "--to", "ipynb", str(master), "-o", str(executed)], cwd=work)
-    run([str(BIN / "otter"), "assign", "--no-run-tests", executed.name, "dist"], cwd=work)
+    jupytext.write(jupytext.read(master), notebook)
+    run([str(BIN / "otter"), "assign", "--no-run-tests", notebook.name, "dist"], cwd=work)
     student = json.loads((work / "dist" / "student" / f"{name}.ipynb").read_text())
     solution = json.loads((work / "dist" / "autograder" / f"{name}.ipynb").read_text())
     # The published solution carries the public tests only, like the student copy.

@@ -95,6 +95,8 @@ def numerical_gradient(
 
     Raises:
         InputMutatedError: ``f`` modified one of its array arguments (named in the message).
+        ValueError: ``wrt`` is not the name of an input.
+        TypeError: ``inputs`` is not a dict, or ``inputs[wrt]`` is not a float array.
     """
     _check_mapping(inputs)
     if wrt not in inputs:

@@ -38,6 +38,9 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
+VIEWPORT = {"width": 1280, "height": 900}
+SCREENSHOT_MAX_PX = 12_000
+
 # Console errors that are known and harmless with the pinned versions; anything else fails.
 ALLOWED_CONSOLE_ERRORS = {
     # sphinx-thebe 0.3.1 emits its `const THEBE_JS_URL` configuration script twice per page.
@@ -107,7 +110,7 @@ def browser(site_url, tmp_path_factory):
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")),
             executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-            headless=True, args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 900})
+            headless=True, args=CHROMIUM_ARGS, viewport=VIEWPORT)
         context.set_default_timeout(30_000)
         context.route("**/*", only_local)
         yield context, blocked
@@ -198,7 +201,11 @@ def test_page_renders_offline(docname, browser, site_url, artifacts_dir):
 
         shots = artifacts_dir / "screenshots"
         shots.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shots / f"{docname.replace('/', '__')}.png"), full_page=True)
+        # Full page, cut at SCREENSHOT_MAX_PX: the API reference is tens of thousands of pixels
+        # tall and Chromium takes minutes to capture all of it.
+        height = min(page.evaluate("document.documentElement.scrollHeight"), SCREENSHOT_MAX_PX)
+        page.screenshot(path=str(shots / f"{docname.replace('/', '__')}.png"), full_page=True,
+                        clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": height})
 
         assert not failed, f"resources missing from the built site: {failed}"
         assert not blocked, f"the page tried to reach the network (blocked): {blocked}"
