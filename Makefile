@@ -6,6 +6,11 @@ BIN    := $(VENV)/bin
 # pip's output goes to a log shown only on failure (some machines print a warning per package).
 PIP    := bash tools/pip.sh $(BIN)/python
 
+# The book's and tests' models are small: their per-step matrix products gain nothing from BLAS
+# threads, and threads spinning against another busy process (the Binder test runs two pages
+# at once) slow training many times over. The benchmark sets its own counts (threadpoolctl).
+book test: export OPENBLAS_NUM_THREADS = 1
+
 .PHONY: book test bench exercises grade hackathon clean help
 help:
 	@echo "make book       set up .venv and build the site into _build/html"

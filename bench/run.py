@@ -1,23 +1,26 @@
 """Training-step throughput of rnnlab's language model against torch.nn and a naive loop.
 
-    python bench/run.py            # full run (make bench), about two minutes
-    python bench/run.py --quick    # smoke run, a few seconds per row
+    python bench/run.py            # full run (make bench), a few minutes
+    python bench/run.py --quick    # smoke run
 
 One training step = forward + backward of a one-layer language model
 (Embedding -> RNN/LSTM/GRU -> Linear -> softmax cross-entropy), float32, N=32 sequences of
 T=64 tokens, E=H=256, V=65; no optimizer update. Throughput = N*T tokens / seconds per step,
 the best over several rounds (the machine may be shared: the best round is the least disturbed).
 
-Each (cell, implementation, threads) row runs in a fresh subprocess, so that thread pools,
-allocator state and imports cannot leak between rows. Threads: threadpoolctl limits numpy's
-BLAS; torch.set_num_threads limits torch. OPENBLAS_* variables are recorded, never changed.
+Each (cell, threads) pair runs in a fresh subprocess, so that thread pools and allocator state
+cannot leak between thread counts or cells. Inside it, the timing rounds of the three
+implementations alternate, so that a change of machine load hits all of them alike.
+Threads: threadpoolctl limits numpy's BLAS; torch.set_num_threads limits torch. OPENBLAS_*
+variables are recorded, never changed.
 
-Peak memory ("peak_mem_mb"): the subprocess's peak resident set size during model building
-and the timed steps, minus its resident size just before (Linux /proc/self/status: the peak
-VmHWM is reset through /proc/self/clear_refs first, VmRSS is the baseline). It counts
-parameters, activations, gradients and temporaries, measured the same way for all three
-implementations (imports excluded). Not ru_maxrss: that survives exec, so a subprocess would
-inherit the parent's peak.
+Peak memory ("peak_mem_mb"): in a fresh process per cell and implementation (one thread),
+the peak resident set size while building the model and running one step, minus the
+resident size just before (Linux
+/proc/self/status: the peak VmHWM is reset through /proc/self/clear_refs first, VmRSS is the
+baseline). It counts parameters, activations, gradients and temporaries, measured the same
+way for all three implementations (imports excluded). Not ru_maxrss: that cannot be reset
+and even survives exec, so it would report an earlier, larger peak.
 
 Results: a table on stdout and bench/results/latest.json (see bench/README.md).
 """
@@ -121,24 +124,6 @@ def check_naive_matches_rnnlab() -> float:
     return worst
 
 
-def best_seconds_per_step(step, rounds: int, steps: int, warmup: int) -> tuple[float, float]:
-    """(wall, CPU) seconds per step of the round with the smallest wall time.
-
-    The CPU time (time.process_time, all threads of the process) tells how much of the wall
-    time the process really ran: on a busy machine a one-thread row gets much less than 1.0.
-    """
-    for _ in range(warmup):
-        step()
-    best = (float("inf"), float("inf"))
-    for _ in range(rounds):
-        wall, cpu = time.perf_counter(), time.process_time()
-        for _ in range(steps):
-            step()
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        best = min(best, (wall / steps, cpu / steps))
-    return best
-
-
 def interleaved_cpu_ratios(cells, rounds: int) -> dict[str, float]:
     """rnnlab/torch throughput at one thread, from CPU time with the two steps interleaved.
 
@@ -181,36 +166,65 @@ def _reset_peak_memory() -> None:
         pass  # then VmHWM still holds the import-time peak; deltas can only be too small
 
 
-def worker(cell: str, impl: str, threads: int, rounds: int, steps: int, naive_rows: int) -> dict:
-    """Measure one row in this process (called in a subprocess by ``main``)."""
+def _make_step(cell: str, impl: str, naive_rows: int):
+    if impl == "rnnlab":
+        return rnnlab_step(cell)
+    if impl == "torch":
+        return torch_step(cell)
+    return naive_step(cell, naive_rows)
+
+
+def memory_worker(cell: str, impl: str, naive_rows: int) -> float:
+    """Peak memory in MB of building ``impl``'s model and running one step (fresh process)."""
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=threads, user_api="blas"):
+    with threadpool_limits(limits=1, user_api="blas"):
         if impl == "torch":
             import torch
 
-            torch.set_num_threads(threads)
+            torch.set_num_threads(1)
         _reset_peak_memory()
         rss_before = _memory_kib("VmRSS")
-        if impl == "rnnlab":
-            step, tokens = rnnlab_step(cell)
-        elif impl == "torch":
-            step, tokens = torch_step(cell)
-        else:
-            step, tokens = naive_step(cell, naive_rows)
-            rounds, steps = max(1, rounds // 2), 1  # seconds per step: few repeats suffice
-        seconds, cpu_seconds = best_seconds_per_step(step, rounds, steps, warmup=1 if impl == "naive" else 2)
-        rss_peak = _memory_kib("VmHWM")
-    return {
+        step, _ = _make_step(cell, impl, naive_rows)
+        step()
+        return (_memory_kib("VmHWM") - rss_before) / 1024
+
+
+def worker(cell: str, impls: list[str], threads: int, rounds: int, steps: int, naive_rows: int) -> list[dict]:
+    """Time one cell at one thread count for every implementation, in this process.
+
+    The timing rounds alternate between the implementations, so that a change of machine
+    load hits all of them alike; each keeps its best round.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads, user_api="blas"):
+        if "torch" in impls:
+            import torch
+
+            torch.set_num_threads(threads)
+        runs = {impl: _make_step(cell, impl, naive_rows) for impl in impls}
+        for impl, (step, _tokens) in runs.items():
+            for _ in range(1 if impl == "naive" else 2):  # warm-up
+                step()
+        best = {impl: (float("inf"), float("inf")) for impl in impls}
+        for _ in range(rounds):
+            for impl, (step, _tokens) in runs.items():
+                n = 1 if impl == "naive" else steps  # the naive loop: seconds per step already
+                wall, cpu = time.perf_counter(), time.process_time()
+                for _ in range(n):
+                    step()
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                best[impl] = min(best[impl], (wall / n, cpu / n))
+    return [{
         "cell": cell,
         "impl": impl,
         "threads": threads,
         "dtype": "float32",
-        "tokens_per_s": tokens / seconds,
-        "peak_mem_mb": (rss_peak - rss_before) / 1024,
-        "seconds_per_step": seconds,
-        "cpu_share": cpu_seconds / seconds,  # CPU seconds per wall second (threads add up)
-    }
+        "tokens_per_s": runs[impl][1] / best[impl][0],
+        "seconds_per_step": best[impl][0],
+        "cpu_share": best[impl][1] / best[impl][0],  # CPU seconds per wall second (threads add up)
+    } for impl in impls]
 
 
 def torch_available() -> bool:
@@ -221,12 +235,13 @@ def torch_available() -> bool:
     return True
 
 
-def run_row(cell, impl, threads, args) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", cell, impl, str(threads),
+def _subprocess(*worker_args: str, args) -> object:
+    """Run this script in a fresh process with the given worker arguments; its JSON answer."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), *worker_args,
            "--rounds", str(args.rounds), "--steps", str(args.steps), "--naive-rows", str(args.naive_rows)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"benchmark row {cell}/{impl}/{threads} failed:\n{done.stderr}")
+        raise RuntimeError(f"benchmark worker {' '.join(worker_args)} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -299,11 +314,15 @@ def main(argv=None) -> None:
     parser.add_argument("--steps", type=int, default=4, help="training steps per round")
     parser.add_argument("--naive-rows", type=int, default=4, help="sequences the naive loop processes")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
-    parser.add_argument("--worker", nargs=3, metavar=("CELL", "IMPL", "THREADS"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs="+", metavar="CELL THREADS IMPL", help=argparse.SUPPRESS)
+    parser.add_argument("--memory", nargs=2, metavar=("CELL", "IMPL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.memory:
+        print(json.dumps(memory_worker(*args.memory, args.naive_rows)))
+        return
     if args.worker:
-        cell, impl, threads = args.worker
-        print(json.dumps(worker(cell, impl, int(threads), args.rounds, args.steps, args.naive_rows)))
+        cell, threads, *impls = args.worker
+        print(json.dumps(worker(cell, impls, int(threads), args.rounds, args.steps, args.naive_rows)))
         return
     if args.quick:
         args.rounds, args.steps, args.naive_rows = 2, 2, 1
@@ -318,11 +337,14 @@ def main(argv=None) -> None:
     env, blas = environment()
     print(f"{env['processor']}, {env['cpu_count']} CPUs; OPENBLAS_* = {env['openblas_env'] or 'unset'}")
     rows = []
+    memory = {(cell, impl): _subprocess("--memory", cell, impl, args=args)
+              for cell in args.cells for impl in impls}
     for threads in args.threads:
         for cell in args.cells:
-            for impl in impls:
-                row = run_row(cell, impl, threads, args)
-                print(f"  {cell:<5} {impl:<7} {threads} thread(s): {row['tokens_per_s']:>10,.0f} tokens/s", flush=True)
+            for row in _subprocess("--worker", cell, str(threads), *impls, args=args):
+                row["peak_mem_mb"] = memory[cell, row["impl"]]
+                print(f"  {cell:<5} {row['impl']:<7} {threads} thread(s): {row['tokens_per_s']:>10,.0f} tokens/s",
+                      flush=True)
                 rows.append(row)
     print()
     print(table(rows))

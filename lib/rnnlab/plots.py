@@ -20,6 +20,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import koreanize_matplotlib  # noqa: F401  (imported for its effect: a Hangul-capable font)
 
+# NanumGothic has Hangul but lacks some symbols (the minus sign U+2212, arrows such as the
+# "↵" that marks a newline token): DejaVu Sans, shipped with matplotlib, fills those gaps.
+plt.rcParams["font.family"] = ["NanumGothic", "DejaVu Sans"]
+
 from ._validate import ShapeError, check_array
 from .train import History
 

@@ -75,8 +75,11 @@ def _cell_sources(nb: dict) -> list[str]:
     return sources
 
 
-def grade_in_process(nb: dict, autograder: Path, tmp: Path) -> dict[str, QuestionResult]:
+def grade_in_process(nb: dict, autograder: Path, tmp: Path,
+                     questions: set[str] | None = None) -> dict[str, QuestionResult]:
     """Execute ``nb``'s cells here and grade them with the zip's test files (hidden included).
+
+    ``questions`` limits grading to those questions (default: all).
 
     A cell that raises is skipped, as in a notebook run top to bottom with errors allowed; the
     checks then report what is missing.
@@ -95,6 +98,8 @@ def grade_in_process(nb: dict, autograder: Path, tmp: Path) -> dict[str, Questio
         archive.extractall(tmp)
     results = {}
     for test_path in sorted((tmp / "tests").glob("*.py")):
+        if questions is not None and test_path.stem not in questions:
+            continue
         test_file = ExceptionTestFile.from_file(str(test_path))
         test_file.run(env)
         results[test_file.name] = QuestionResult(test_file.score, test_file.possible,
@@ -104,12 +109,12 @@ def grade_in_process(nb: dict, autograder: Path, tmp: Path) -> dict[str, Questio
 
 @pytest.fixture
 def grade(tmp_path):
-    """``grade(nb, autograder_zip)`` -> question -> QuestionResult, graded in this process."""
+    """``grade(nb, autograder_zip[, questions])`` -> question -> QuestionResult, in this process."""
     counter = iter(range(10**6))
 
-    def run(nb: dict, autograder: Path) -> dict[str, QuestionResult]:
+    def run(nb: dict, autograder: Path, questions: set[str] | None = None):
         folder = tmp_path / f"grade-{next(counter)}"
         folder.mkdir()
-        return grade_in_process(nb, autograder, folder)
+        return grade_in_process(nb, autograder, folder, questions)
 
     return run

@@ -89,7 +89,7 @@ def catch_log():
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.id for m in MUTANTS])
 def test_wrong_answer_is_caught_and_named(mutant, build, grade, catch_log):
     nb = apply_mutant(_notebook(build, "solutions", mutant.exercise), mutant)
-    result = grade(nb, build.autograder(mutant.exercise))[mutant.question]
+    result = grade(nb, build.autograder(mutant.exercise), {mutant.question})[mutant.question]
     lost = result.score < result.possible
     named = all(text in result.message for text in mutant.expect)
     catch_log[mutant.id] = {"exercise": mutant.exercise, "question": mutant.question,

@@ -90,23 +90,24 @@ async def run_page(docname: str, kernels_dir: Path, env: dict, gate: asyncio.Sem
         km = AsyncKernelManager(kernel_name=KERNEL_NAME,
                                 kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels_dir)]))
         record = {"page": docname, "seconds": None, "peak_mb": None, "error": None}
-        start = time.perf_counter()
-        await km.start_kernel(cwd=str(notebook.parent), env=env)
         client = NotebookClient(nb, km=km, kernel_name=KERNEL_NAME, timeout=CELL_TIMEOUT,
                                 allow_errors=False, resources={"metadata": {"path": str(notebook.parent)}})
+        start = time.perf_counter()
         try:
+            await km.start_kernel(cwd=str(notebook.parent), env=env)
             await client.async_execute()
-        except Exception as exc:  # a failing cell: record it, the page's test reports it
+        except Exception as exc:  # a failing cell or a dead kernel: the page's test reports it
             record["error"] = f"{type(exc).__name__}: {str(exc)[-2000:]}"
         finally:
             record["seconds"] = round(time.perf_counter() - start, 2)
             # The client does not own `km`, so the kernel is still alive: read its peak now.
-            pid = km.provisioner.process.pid if km.provisioner and km.provisioner.process else None
-            peak = peak_rss_mb(pid) if pid else None
+            process = km.provisioner.process if km.provisioner else None
+            peak = peak_rss_mb(process.pid) if process is not None else None
             record["peak_mb"] = round(peak, 1) if peak is not None else None
             if client.kc is not None:
                 client.kc.stop_channels()
-            await km.shutdown_kernel(now=True)
+            if km.has_kernel:
+                await km.shutdown_kernel(now=True)
         return record
 
 
