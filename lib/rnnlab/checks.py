@@ -13,6 +13,12 @@ the usual ways a learner's code can go wrong into messages instead of crashes or
 
 Every failure raises :class:`CheckFailed` (an ``AssertionError``), so a test framework such as
 otter-grader counts it as a failed test and shows the message.
+
+Entry points: :func:`check_function` (one function against a reference), :func:`check_backward`
+(a backward pass run on the cache of the learner's own forward pass), :func:`check_param_dict`
+(initialized parameters), :func:`numerical_reference` (a reference gradient by central
+differences, for pieces of a backward pass that no library function returns), and
+:func:`random_inputs` (seeded test inputs).
 """
 from __future__ import annotations
 
@@ -100,7 +106,8 @@ def _diagnose_values(got: np.ndarray, expected: np.ndarray, rtol: float, atol: f
         for shift in (1, -1):
             shifted = np.roll(got, shift, axis=time_axis)
             if _close(np.take(shifted, interior, axis=time_axis), inner_expected, rtol, atol):
-                return "it matches the expected array shifted by one time step: an off-by-one in time"
+                return ("it matches the expected array shifted by one time step: "
+                        "an off-by-one in time")
     return ""
 
 
@@ -154,7 +161,8 @@ def compare_arrays(name: str, got: Any, expected: np.ndarray, *, rtol: float = 1
         return (f"{name}: expected shape {_fmt_shape(expected.shape)}, "
                 f"got {_fmt_shape(got.shape)}{hint}")
     if np.issubdtype(expected.dtype, np.floating) and got.dtype != expected.dtype:
-        return (f"{name}: expected dtype {expected.dtype} (the dtype of the inputs), got {got.dtype}: "
+        return (f"{name}: expected dtype {expected.dtype} (the dtype of the inputs), "
+                f"got {got.dtype}: "
                 "functions should preserve the dtype they are given")
     if np.issubdtype(got.dtype, np.floating) and not np.isfinite(got).all():
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(got))[0])
@@ -449,8 +457,9 @@ def check_param_dict(params: Any, shapes: Mapping[str, tuple[int, ...]], *, dtyp
     """
     report = CheckReport(title)
     if not isinstance(params, Mapping):
-        report.wrong.append(f"expected a dict of arrays ({', '.join(shapes)}), got "
-                            f"{'... (the blank is not filled in yet)' if params is Ellipsis else type(params).__name__}")
+        got = ("... (the blank is not filled in yet)" if params is Ellipsis
+               else type(params).__name__)
+        report.wrong.append(f"expected a dict of arrays ({', '.join(shapes)}), got {got}")
         return report
     missing = [k for k in shapes if k not in params]
     extra = [k for k in params if k not in shapes]
@@ -464,18 +473,21 @@ def check_param_dict(params: Any, shapes: Mapping[str, tuple[int, ...]], *, dtyp
         value = params[name]
         problem = None
         if not isinstance(value, np.ndarray):
-            problem = f"{name}: expected a numpy array, got " + (
-                "... (the blank is not filled in yet)" if value is Ellipsis else type(value).__name__)
+            got = ("... (the blank is not filled in yet)" if value is Ellipsis
+                   else type(value).__name__)
+            problem = f"{name}: expected a numpy array, got {got}"
         elif value.shape != tuple(shape):
             problem = f"{name}: expected shape {_fmt_shape(shape)}, got {_fmt_shape(value.shape)}"
         elif value.dtype != np.dtype(dtype):
             problem = f"{name}: expected dtype {np.dtype(dtype)}, got {value.dtype}"
         elif name in zero and np.any(value != 0):
-            problem = f"{name}: a bias should start at zero, got values up to {np.abs(value).max():.4g}"
+            problem = (f"{name}: a bias should start at zero, got values up to "
+                       f"{np.abs(value).max():.4g}")
         elif bound and name in bound:
             b = bound[name]
             if np.abs(value).max() > b:
-                problem = (f"{name}: values must lie in [-{b:.4g}, {b:.4g}], got {np.abs(value).max():.4g}: "
+                problem = (f"{name}: values must lie in [-{b:.4g}, {b:.4g}], "
+                           f"got {np.abs(value).max():.4g}: "
                            "is the scale right?")
             elif value.size > 1 and np.all(value == value.flat[0]):
                 problem = f"{name}: all values equal {value.flat[0]:.4g}: weights must be random"
@@ -497,4 +509,5 @@ def random_inputs(seed: int, scale: float = 1.0, dtype=np.float64,
         shapes: name -> shape, in the order of the function's arguments.
     """
     rng = np.random.default_rng(seed)
-    return {name: (scale * rng.standard_normal(shape)).astype(dtype) for name, shape in shapes.items()}
+    return {name: (scale * rng.standard_normal(shape)).astype(dtype)
+            for name, shape in shapes.items()}

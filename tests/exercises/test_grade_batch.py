@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from conftest import load_tool
+from exercise_helpers import load_tool
 from exercise_mutants import MUTANTS, apply_mutant
 
 

@@ -4,7 +4,8 @@
 
 The sequence functions are the fast path: the input projection of every time step is one
 matrix product before the loop, and the weight gradients of every step are one matrix product
-after it, so the loop holds only what truly depends on the previous step.
+after it, so the loop holds only what truly depends on the previous step. Inside, they work on
+time-major memory, one contiguous block per step (see ``_common.time_major``).
 """
 from __future__ import annotations
 
