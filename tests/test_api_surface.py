@@ -59,14 +59,6 @@ SHAPE_EXEMPT = {
     "rnnlab.checks.check_backward": _GENERIC,
 }
 
-# Problems known and reported to the owning helper (not this test's to fix). The test fails if
-# an entry here is fixed (so the list stays accurate) or if a new problem appears.
-KNOWN_GAPS: dict[str, str] = {
-    "rnnlab.checks.CheckReport.passed": "checks.py is H7's (reported)",
-    "rnnlab.checks.CheckReport.raise_if_failed": "checks.py is H7's (reported)",
-}
-
-
 def _own_doc(obj) -> str:
     """The object's own docstring ('' when it has none; inheritance is not followed)."""
     doc = getattr(obj, "__doc__", None)
@@ -140,10 +132,8 @@ def docstring_problems(module: types.ModuleType) -> dict[str, str]:
 def _assert_clean(module_name: str) -> None:
     module = importlib.import_module(module_name)
     problems = docstring_problems(module)
-    new = {k: v for k, v in problems.items() if k not in KNOWN_GAPS}
-    fixed = [k for k in KNOWN_GAPS if k.startswith(module_name + ".") and k not in problems]
-    assert not new, "undocumented public API:\n" + "\n".join(f"  {k}: {v}" for k, v in new.items())
-    assert not fixed, f"fixed, remove from KNOWN_GAPS: {fixed}"
+    assert not problems, "undocumented public API:\n" + "\n".join(
+        f"  {k}: {v}" for k, v in problems.items())
 
 
 @pytest.mark.parametrize("module_name", MODULES)

@@ -191,6 +191,7 @@ class CheckReport:
 
     @property
     def passed(self) -> bool:
+        """True when no check went wrong."""
         return not self.wrong
 
     def __str__(self) -> str:
@@ -201,6 +202,7 @@ class CheckReport:
         return "\n".join(lines)
 
     def raise_if_failed(self) -> None:
+        """Raise :class:`CheckFailed` with the whole report if any check went wrong."""
         if self.wrong:
             raise CheckFailed(str(self))
 
@@ -508,6 +510,8 @@ def random_inputs(seed: int, scale: float = 1.0, dtype=np.float64,
         dtype: the float dtype of the arrays.
         shapes: name -> shape, in the order of the function's arguments.
     """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TypeError(f"seed: expected a non-negative integer, got {seed!r}")
     rng = np.random.default_rng(seed)
     return {name: (scale * rng.standard_normal(shape)).astype(dtype)
             for name, shape in shapes.items()}

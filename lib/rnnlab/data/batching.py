@@ -144,8 +144,8 @@ def sentence_batches(
             order at every epoch (deterministic for a seeded generator).
 
     Returns:
-        ``Batches`` yielding ``(inputs (N, T), targets (N, T), mask (N, T) bool)`` with
-        ``T = 1 + `` the longest sentence in that batch.
+        ``Batches`` yielding ``(inputs (N, T), targets (N, T), mask (N, T) bool)``, where T is
+        one more than the length of the longest sentence in that batch.
     """
     seqs = _check_sequences("sentences", sentences)
     n = check_positive_int("batch_size", batch_size)
