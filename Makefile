@@ -45,6 +45,8 @@ book: $(VENV)/.book-installed
 
 test: $(VENV)/.test-installed torch-if-ci
 	bash tools/system-deps.sh
+	@# Before `make book` rewrites them: the committed .ipynb twins must match their pages.
+	$(BIN)/python tools/pair_notebooks.py --check
 	$(MAKE) book
 	$(BIN)/python -m pytest
 
