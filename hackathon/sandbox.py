@@ -8,16 +8,22 @@ The parent has already set the memory limit (``RLIMIT_AS``) and watches the cloc
    ``read_test_split``, if anything opens or lists the organisers' hidden folder
    (``instructor/hackathon/``), or with ``invalid_submission`` if it starts another program
    (which would run without the hook); ``os._exit`` cannot be caught by the submission;
-2. wraps ``rnnlab.optim.Optimizer.step`` so that every parameter update is counted here, by the
-   library, not reported by the submission (and counts ``LanguageModel.backward`` calls too);
+2. counts, from inside the library, the optimizer steps (``rnnlab.optim.Optimizer.step``) and
+   the gradient computations (``LanguageModel.backward``, which ``loss_and_grads`` and
+   ``rnnlab.train.train`` call); the submission's iterations are the larger of the two, so an
+   update loop written by hand (``p -= lr * g`` with gradients from ``backward``) is counted
+   as well as one through an optimizer;
 3. imports the submission *after* both, calls its ``train(train_sentences, val_sentences, vocab,
    rng, budget)`` and checks what comes back;
 4. saves the returned model with ``rnnlab.train.save_checkpoint`` to ``WORKDIR/model.npz`` and
    writes ``WORKDIR/result.json`` (status, iterations, parameters, seconds).
 
 The test split's path is never given to this process; the hook catches a submission that
-guesses it. This is a deterrent for honest contests, not a security sandbox: code that calls the
-C library directly could get around it.
+guesses it and opens or lists the hidden folder. It cannot catch a submission that rebuilds the
+same lines from the shipped corpus (``rnnlab.data.load_lines`` and the published split seed):
+only test lines that ship nowhere prevent that (see "Running a real event" in the README). This
+is a deterrent for honest contests, not a security sandbox: code that calls the C library
+directly could get around it.
 """
 from __future__ import annotations
 
@@ -84,11 +90,11 @@ def install_guards(workdir: Path) -> None:
 
 def install_counters() -> dict[str, int]:
     """Count optimizer steps and backward passes from inside the library; returns the live counts."""
-    counts = {"iterations": 0, "gradient_evaluations": 0}
+    counts = {"optimizer_steps": 0, "gradient_evaluations": 0}
     original_step, original_backward = Optimizer.step, LanguageModel.backward
 
     def counted_step(self, grads):
-        counts["iterations"] += 1
+        counts["optimizer_steps"] += 1
         return original_step(self, grads)
 
     def counted_backward(self):
@@ -98,6 +104,16 @@ def install_counters() -> dict[str, int]:
     Optimizer.step = counted_step
     LanguageModel.backward = counted_backward
     return counts
+
+
+def iteration_counts(counts: dict[str, int]) -> dict[str, int]:
+    """The counts plus ``iterations``, the larger of optimizer steps and gradient computations.
+
+    An optimizer step without a fresh gradient (``step`` called twice on the same gradients) and
+    a gradient used by a hand-written update both change the parameters once, so each count
+    alone would miss some updates; the larger one counts every update made either way.
+    """
+    return {"iterations": max(counts["optimizer_steps"], counts["gradient_evaluations"]), **counts}
 
 
 def _overriding_optimizers() -> list[str]:
@@ -151,30 +167,32 @@ def run(submission: Path, workdir: Path, budget: str, seed: int) -> int:
         train = load_submission(submission)
     except Exception as err:  # a syntax error, a failing import, no train function
         write_result(workdir, status="invalid_submission", message=f"{type(err).__name__}: {err}",
-                     **counts)
+                     **iteration_counts(counts))
         return 0
     start = time.perf_counter()
     try:
         model = train(list(train_sentences), list(val_sentences), vocab,
                       np.random.default_rng(seed), budget)
     except TrainingDiverged as err:
-        write_result(workdir, status="nan", message=str(err), **counts)
+        write_result(workdir, status="nan", message=str(err), **iteration_counts(counts))
         return 0
     except MemoryError:
         write_result(workdir, status="out_of_memory", message="MemoryError: over the memory limit",
-                     **counts)
+                     **iteration_counts(counts))
         return 0
     except Exception as err:  # any bug in a submission becomes its status row
         tail = "".join(traceback.format_exception(err)[-3:]).strip()
-        write_result(workdir, status="crashed", message=f"{type(err).__name__}: {err}\n{tail}", **counts)
+        write_result(workdir, status="crashed", message=f"{type(err).__name__}: {err}\n{tail}",
+                     **iteration_counts(counts))
         return 0
     seconds = time.perf_counter() - start
+    counted = iteration_counts(counts)
     status, message = check_model(model, vocab_size)
     if status == "ok":
-        save_checkpoint(workdir / "model.npz", model, vocab=vocab, **counts)
+        save_checkpoint(workdir / "model.npz", model, vocab=vocab, **counted)
     params = model.num_params() if isinstance(model, LanguageModel) else None
     write_result(workdir, status=status, message=message, num_params=params,
-                 train_seconds=round(seconds, 3), **counts)
+                 train_seconds=round(seconds, 3), **counted)
     return 0
 
 

@@ -48,7 +48,7 @@ from rnnlab.layers import (
     Stacked,
 )
 from rnnlab.model import LanguageModel
-from rnnlab.optim import SGD, Adam, clip_by_global_norm, clip_by_value, global_norm
+from rnnlab.optim import SGD, Adagrad, Adam, clip_by_global_norm, clip_by_value, global_norm
 from rnnlab.train import evaluate, save_checkpoint, train
 
 N, T, D, H, V = 2, 3, 4, 5, 7
@@ -119,9 +119,9 @@ def _step_with(make_grads, optimizer=SGD):
     optimizer(model.params, lr=0.1).step(make_grads(model.params))
 
 
-def _train_on(batch):
+def _train_on(batch, **options):
     model = _model()
-    train(model, SGD(model.params, lr=0.1), [batch], epochs=1, progress=False)
+    train(model, SGD(model.params, lr=0.1), [batch], epochs=1, progress=False, **options)
 
 
 def _vocab():
@@ -232,6 +232,12 @@ CASES = [
      ["logits:", "N >= 1", "(0, 3, 7)"]),
     ("SoftmaxCrossEntropy/nan-logits", lambda: _xent(_with_nan(_rand(N, T, V)), IDS),
      ["logits:", "nan"]),
+    ("SoftmaxCrossEntropy/nan-mask", lambda: _xent(_rand(N, T, V), IDS, np.full((N, T), np.nan)),
+     ["mask:", "0 and 1", "nan"]),
+    ("SoftmaxCrossEntropy.backward/nan",
+     lambda: _ran(SoftmaxCrossEntropy(), _rand(N, T, V), IDS).backward(np.nan), ["dloss:", "nan"]),
+    ("SoftmaxCrossEntropy.backward/str",
+     lambda: _ran(SoftmaxCrossEntropy(), _rand(N, T, V), IDS).backward("1"), ["dloss:", "'1'"]),
     ("Dropout.forward/int", lambda: Dropout(0.5, rng=_RNG(0)).forward(IDS), ["x:", "int"]),
     ("RNN.forward/D", lambda: _rnn_layer().forward(_rand(N, T, D + 1)),
      ["xs:", "(N, T, D)", "D=4", "(2, 3, 5)"]),
@@ -298,6 +304,9 @@ CASES = [
     ("clip_by_global_norm/not-dict", lambda: clip_by_global_norm(_rand(3), 1.0),
      ["grads:", "dict"]),
     ("global_norm/int", lambda: global_norm({"W": np.arange(3)}), ["grads['W']:", "int"]),
+    ("Adagrad/nan-accumulator",
+     lambda: Adagrad(_model().params, lr=0.1, initial_accumulator_value=np.nan),
+     ["initial_accumulator_value:", ">= 0", "nan"]),
     # ---------------------------------------------------------------- data
     ("CharTokenizer/bytes", lambda: CharTokenizer().tokenize(b"abc"), ["text:", "bytes"]),
     ("WordTokenizer/None", lambda: WordTokenizer().tokenize(None), ["text:", "NoneType"]),
@@ -351,6 +360,16 @@ CASES = [
     # ---------------------------------------------------------------- training loop
     ("train/float-inputs", lambda: _train_on((IDS * 1.0, IDS)), ["ids:", "float64"]),
     ("train/targets", lambda: _train_on((IDS, IDS[:, :2])), ["targets:", "(N, T)", "(2, 2)"]),
+    # A NaN mask is the data's fault: a ValueError, not TrainingDiverged.
+    ("train/nan-mask", lambda: _train_on((IDS, IDS, np.full((N, T), np.nan))),
+     ["mask:", "0 and 1", "nan"]),
+    ("train/clip_norm-bool", lambda: _train_on((IDS, IDS), clip_norm=True),
+     ["clip_norm:", "> 0", "True"]),
+    ("train/clip_norm-inf", lambda: _train_on((IDS, IDS), clip_norm=np.inf),
+     ["clip_norm:", "finite", "inf"]),
+    ("train/clip_norm-str", lambda: _train_on((IDS, IDS), clip_norm="5"), ["clip_norm:", "'5'"]),
+    ("train/clip_value-nan", lambda: _train_on((IDS, IDS), clip_value=np.nan),
+     ["clip_value:", "nan"]),
     ("save_checkpoint/model", lambda: save_checkpoint("unused.npz", _model().params),
      ["model:", "dict"]),
     ("save_checkpoint/vocab", lambda: save_checkpoint("unused.npz", _model(), vocab=list("abc")),

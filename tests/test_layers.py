@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from rnnlab._validate import DTypeError, ShapeError
+from rnnlab._validate import DTypeError, NonFiniteError, ShapeError
 from rnnlab.gradcheck import check_gradients
 from rnnlab.layers import (
     GRU,
@@ -206,7 +206,7 @@ def test_recurrent_bad_input_messages(rng):
         layer.forward(np.ones((2, 5, 3), dtype=np.int64))
     bad = rng.standard_normal((2, 5, 3))
     bad[1, 2, 0] = np.nan
-    with pytest.raises(ValueError, match=r"xs: expected finite values, got nan at index \(1, 2, 0\)"):
+    with pytest.raises(NonFiniteError, match=r"xs: expected finite values, got nan at index \(1, 2, 0\)"):
         layer.forward(bad)
     with pytest.raises(RuntimeError, match="backward.*before.*forward"):
         make_cell("rnn", 3, 4).backward(np.zeros((1, 1, 4)))
@@ -427,6 +427,21 @@ def test_linear_init_dtype_and_errors(rng):
         lin.backward(np.ones((2, 4, 5), np.float32))
 
 
+def test_linear_backward_uses_the_x_given_to_forward(rng):
+    """Overwriting the caller's buffer between forward and backward changes nothing."""
+    x, dout = rng.standard_normal((2, 4, 3)), rng.standard_normal((2, 4, 2))
+    reference = Linear(3, 2, rng=np.random.default_rng(0), dtype=np.float64)
+    reference.forward(x.copy())
+    reference.backward(dout)
+    lin = Linear(3, 2, rng=np.random.default_rng(0), dtype=np.float64)
+    buffer = x.copy()
+    lin.forward(buffer)
+    buffer[...] = 0.0  # e.g. the caller reuses its buffer for the next batch
+    lin.backward(dout)
+    np.testing.assert_array_equal(lin.grads["W"], reference.grads["W"])
+    assert np.abs(lin.grads["W"]).max() > 0  # so the equality above is not between zeros
+
+
 # ----------------------------------------------------------------------------- cross-entropy
 
 
@@ -513,6 +528,11 @@ def test_cross_entropy_bad_input(rng):
         ce.forward(logits, targets, np.zeros((2, 3), bool))
     with pytest.raises(ValueError, match="mask: expected only 0 and 1"):
         ce.forward(logits, targets, np.full((2, 3), 2))
+    # NaN in a mask is bad input, not a NonFiniteError (which the training loop reads as
+    # divergence).
+    with pytest.raises(ValueError, match="mask: expected only 0 and 1.*nan") as info:
+        ce.forward(logits, targets, np.full((2, 3), np.nan))
+    assert not isinstance(info.value, NonFiniteError)
     with pytest.raises(ShapeError, match=r"mask: expected shape \(N, T\) with N=2, T=3, got \(3, 2\)"):
         ce.forward(logits, targets, np.ones((3, 2)))
     with pytest.raises(ShapeError, match=r"targets: expected shape \(N, T\) with N=2, T=3, got \(2, 4\)"):
@@ -521,8 +541,20 @@ def test_cross_entropy_bad_input(rng):
         ce.forward(logits, np.full((2, 3), 4))
     bad = logits.copy()
     bad[0, 0, 0] = np.inf
-    with pytest.raises(ValueError, match="logits: expected finite values"):
+    with pytest.raises(NonFiniteError, match="logits: expected finite values"):
         ce.forward(bad, targets)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "1.0", True, None])
+def test_cross_entropy_backward_rejects_a_bad_dloss_and_stays_usable(bad, rng):
+    logits, targets = rng.standard_normal((2, 3, 4)), rng.integers(0, 4, (2, 3))
+    ce = SoftmaxCrossEntropy()
+    ce.forward(logits, targets)
+    with pytest.raises(ValueError, match=f"dloss: expected a finite real number, got {bad!r}"):
+        ce.backward(bad)
+    reference = SoftmaxCrossEntropy()
+    reference.forward(logits, targets)
+    np.testing.assert_allclose(ce.backward(2.0), 2.0 * reference.backward(), rtol=1e-12)
 
 
 # ----------------------------------------------------------------------------- dropout

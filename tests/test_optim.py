@@ -290,3 +290,9 @@ def test_bad_params_and_hyperparameters():
         Adam(one_param(), lr=0.1, betas=(0.9, 1.5))
     with pytest.raises(ValueError, match="alpha"):
         RMSProp(one_param(), lr=0.1, alpha=-0.1)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -0.1, True, "0.1"])
+def test_adagrad_initial_accumulator_must_be_finite_and_non_negative(bad):
+    with pytest.raises(ValueError, match=f"initial_accumulator_value: expected a finite number >= 0, got {bad!r}"):
+        Adagrad(one_param(), lr=0.1, initial_accumulator_value=bad)

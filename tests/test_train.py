@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rnnlab import data
+from rnnlab._validate import NonFiniteError
 from rnnlab.model import LanguageModel
 from rnnlab.optim import SGD, Adam
 from rnnlab.train import (
@@ -165,6 +166,42 @@ def test_stateful_model_is_reset_at_each_epoch_start():
     assert all(state[0] is not None for state in resets[1:])
 
 
+def test_evaluating_mid_epoch_leaves_stateful_training_unchanged():
+    ids, V = encode(TEXT)
+    batches = windows(ids, 2, 4)  # several batches per epoch, so evaluations fall mid-epoch
+    assert len(batches) > 2
+
+    def losses(**options):
+        model = small_lm(V, **options.pop("model", {"stateful": True}))
+        return train(model, Adam(model.params, lr=0.01), batches, epochs=2, progress=False,
+                     **options).losses
+
+    def forward_then_sample(model):
+        """A sample_fn whose forward pass would advance the carried state if not put back."""
+        model.loss(*batches[0])
+        return "sample"
+
+    plain = losses()
+    assert losses(val_batches=batches[:2], eval_every=1) == plain
+    assert losses(sample_fn=forward_then_sample, sample_every=1) == plain
+    # The carried state matters here, so the equalities above are not vacuous: starting every
+    # batch from zeros (what an evaluation after each update used to cause) changes the losses.
+    assert losses(model={"stateful": False}) != plain
+
+
+def test_evaluate_puts_back_the_carried_state_and_starts_from_zeros():
+    ids, V = encode(TEXT)
+    (x1, y1), (x2, y2) = windows(ids, 4, 5)[:2]
+    model = small_lm(V, stateful=True, num_layers=2, cell="lstm", dtype=np.float64)
+    model.loss(x1, y1)
+    carried = [tuple(a.copy() for a in layer_state) for layer_state in model.layers.state]
+    fresh = small_lm(V, num_layers=2, cell="lstm", dtype=np.float64)  # stateless twin
+    assert evaluate(model, [(x2, y2)]) == fresh.loss(x2, y2)
+    for kept, now in zip(carried, model.layers.state):
+        for a, b in zip(kept, now):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_continuing_a_history_counts_updates_across_calls():
     ids, V = encode(TEXT)
     data = windows(ids, 4, 5)
@@ -195,6 +232,33 @@ def test_infinite_gradient_stops_too():
     batch = (np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64))
     with pytest.raises(TrainingDiverged, match="gradient norm became inf at update 1"):
         train(model, SGD(model.params, lr=0.1), [batch], epochs=1, progress=False)
+
+
+def test_huge_learning_rate_in_a_real_model_raises_training_diverged():
+    """NaN reaching a layer's input check (a NonFiniteError) is reported as divergence."""
+    ids, V = encode(TEXT)
+    model = LanguageModel(V, 8, 16, cell="rnn", seed=0)
+    opt = SGD(model.params, lr=1e38)
+    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(TrainingDiverged) as info:
+        train(model, opt, windows(ids, 4, 6), epochs=1, progress=False)
+    err = info.value
+    assert isinstance(err.__cause__, NonFiniteError)
+    assert err.step == 2 and math.isnan(err.loss) and len(err.history.losses) == 1
+    message = str(err)
+    assert "update 2" in message and "learning rate" in message and "clip" in message
+    assert f"last finite loss was {err.history.losses[0]:.4g}" in message
+
+
+def test_divergence_found_while_evaluating_names_the_update():
+    ids, V = encode(TEXT)
+    batches = windows(ids, 4, 6)
+    model = LanguageModel(V, 8, 16, cell="gru", seed=0)
+    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(
+        TrainingDiverged, match="evaluating after update 1 met NaN/inf"
+    ) as info:
+        train(model, SGD(model.params, lr=1e38), batches, steps=1, val_batches=batches,
+              eval_every=1, progress=False)
+    assert info.value.step == 1 and isinstance(info.value.__cause__, NonFiniteError)
 
 
 # ----------------------------------------------------------------- evaluation
@@ -357,6 +421,9 @@ def test_bad_batches_and_options():
         train(model, opt, [], epochs=1, eval_every=2, progress=False)
     with pytest.raises(ValueError, match="clip_norm"):
         train(model, opt, [], epochs=1, clip_norm=-1, progress=False)
+    for bad in (True, math.inf, "5"):
+        with pytest.raises(ValueError, match=f"clip_norm: expected a finite number > 0, got {bad!r}"):
+            train(model, opt, [], epochs=1, clip_norm=bad, progress=False)
     with pytest.raises(ValueError, match="batches: yielded no batches"):
         evaluate(model, [])
 

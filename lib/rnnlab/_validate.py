@@ -19,6 +19,7 @@ import numpy as np
 __all__ = [
     "ShapeError",
     "DTypeError",
+    "NonFiniteError",
     "check_array",
     "check_ids",
     "check_same_dtype",
@@ -33,6 +34,15 @@ class ShapeError(ValueError):
 
 class DTypeError(TypeError):
     """An array argument has the wrong dtype (e.g. integers where floats are needed)."""
+
+
+class NonFiniteError(ValueError):
+    """A value that must be finite is NaN or infinite.
+
+    A subclass of ``ValueError`` so existing ``except ValueError`` code still catches it; its
+    own name lets the training loop tell a diverged computation (NaN reaching a layer) from
+    other bad input, and report it as ``TrainingDiverged``.
+    """
 
 
 def _describe(dims: tuple[str, ...], sizes: Mapping[str, int]) -> str:
@@ -80,7 +90,7 @@ def check_array(
     Raises:
         DTypeError: not an ndarray, or wrong dtype kind.
         ShapeError: wrong number of dimensions or a size that contradicts ``sizes``.
-        ValueError: NaN or inf where finite values are required.
+        NonFiniteError: NaN or inf where finite values are required (a ``ValueError``).
     """
     sizes = {} if sizes is None else sizes
     names = _parse(dims)
@@ -114,7 +124,7 @@ def check_array(
             raise ShapeError(f"{name}: expected shape {_describe(names, sizes)}, got {x.shape}")
     if kind == "float" and not allow_nan and x.size and not np.isfinite(x).all():
         bad = np.argwhere(~np.isfinite(x))[0]
-        raise ValueError(
+        raise NonFiniteError(
             f"{name}: expected finite values, got {x[tuple(bad)]} at index {tuple(int(i) for i in bad)}"
         )
     return sizes

@@ -26,6 +26,9 @@ V vocabulary size, M output features.
 """
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
 from rnnlab import functional as F
@@ -207,12 +210,20 @@ class Linear(Layer):
         self._out_shape = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x (N, D) or (N, T, D) -> (N, M) or (N, T, M)."""
+        """x (N, D) or (N, T, D) -> (N, M) or (N, T, M).
+
+        ``backward`` uses a private copy of this ``x``, so the caller may reuse or modify its
+        buffer between ``forward`` and ``backward``.
+        """
         W, b = self.params["W"], self.params["b"]
         dims = "N, D" if getattr(x, "ndim", 0) == 2 else "N, T, D"
         check_array("x", x, dims, {"D": W.shape[0]})
         _check_same(x, W)
-        self._x2d = x.reshape(-1, W.shape[0])  # a view when x is contiguous
+        # Copy rather than keep a view of the caller's array: one pass over x costs little next
+        # to the product's M multiply-adds per value, and a caller that overwrites its buffer
+        # before backward would otherwise get silently wrong weight gradients (as Embedding
+        # copies its ids for the same reason).
+        self._x2d = np.array(x, order="C").reshape(-1, W.shape[0])
         self._out_shape = (*x.shape[:-1], W.shape[1])
         out = self._x2d @ W
         out += b
@@ -250,7 +261,9 @@ def _mask_weights(mask, dims: str, sizes: dict[str, int], dtype: np.dtype) -> np
     if not (mask.dtype == bool or np.issubdtype(mask.dtype, np.number)):
         raise DTypeError(f"mask: expected bool or 0/1 numbers, got dtype {mask.dtype}")
     weights = mask.astype(dtype)
-    check_array("mask", weights, dims, dict(sizes))
+    # NaN/inf are let through to the 0/1 check below: a mask holding NaN is bad input ("expected
+    # only 0 and 1"), not a NonFiniteError, which the training loop reads as divergence.
+    check_array("mask", weights, dims, dict(sizes), allow_nan=True)
     if not np.all((weights == 0) | (weights == 1)):
         bad = weights[(weights != 0) & (weights != 1)].flat[0]
         raise ValueError(f"mask: expected only 0 and 1 (or bool), got {bad}")
@@ -312,10 +325,16 @@ class SoftmaxCrossEntropy(Layer):
     def backward(self, dloss: float = 1.0) -> np.ndarray:
         """-> dlogits (N, T, V) (or (N, V)) = dloss * (softmax - one_hot(targets)) * mask / sum(mask).
 
+        Args:
+            dloss: dLoss/dloss, a finite real number (1.0 when the loss is the final output).
+
         The returned array reuses the forward's private buffer, so backward may be called once
         per forward.
         """
         probs = _require(self._probs, "SoftmaxCrossEntropy")
+        # Checked before the buffer is consumed, so a rejected call leaves backward usable.
+        if isinstance(dloss, bool) or not isinstance(dloss, numbers.Real) or not math.isfinite(dloss):
+            raise ValueError(f"dloss: expected a finite real number, got {dloss!r}")
         self._probs = None  # consumed: the buffer becomes the gradient
         probs[np.arange(probs.shape[0]), self._targets] -= 1
         probs *= self._scale

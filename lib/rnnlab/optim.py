@@ -267,11 +267,13 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr: float = 1e-2, eps: float = 1e-10, initial_accumulator_value: float = 0.0):
         self.eps = _check_positive_real("eps", eps)
-        if not isinstance(initial_accumulator_value, numbers.Real) or initial_accumulator_value < 0:
-            raise ValueError(
-                f"initial_accumulator_value: expected a number >= 0, got {initial_accumulator_value!r}"
-            )
-        self.initial_accumulator_value = float(initial_accumulator_value)
+        value = initial_accumulator_value
+        # NaN would pass a plain ``< 0`` test and turn every update into NaN.
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+            math.isfinite(value) and value >= 0
+        ):
+            raise ValueError(f"initial_accumulator_value: expected a finite number >= 0, got {value!r}")
+        self.initial_accumulator_value = float(value)
         super().__init__(params, lr)
         for s in self.state["sum_sq"].values():
             s += self.initial_accumulator_value

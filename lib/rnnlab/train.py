@@ -21,9 +21,9 @@ Iterations
 
 Losses are mean nats per (unmasked) token; perplexity is ``exp(loss)``.
 
-Stateful models (truncated BPTT) start every epoch, and every evaluation, from a zero state;
-an evaluation in the middle of an epoch (``eval_every``) therefore also resets the state that
-training carries from batch to batch.
+Stateful models (truncated BPTT) start every epoch, and every evaluation, from a zero state.
+An evaluation (or a sample) in the middle of an epoch (``eval_every``) puts back the state that
+training carries from batch to batch, so it does not change the training losses.
 
 Checkpoints are a single ``.npz`` file (no pickle): the parameters, the optimizer's state
 arrays, and one JSON document (model config, dropout generator state, vocabulary, optimizer
@@ -44,9 +44,16 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._validate import ShapeError, check_positive_int
+from ._validate import NonFiniteError, ShapeError, check_positive_int
 from .model import LanguageModel
-from .optim import OPTIMIZERS, Optimizer, clip_by_global_norm, clip_by_value, global_norm
+from .optim import (
+    OPTIMIZERS,
+    Optimizer,
+    _check_positive_real,
+    clip_by_global_norm,
+    clip_by_value,
+    global_norm,
+)
 
 if TYPE_CHECKING:
     from .data import Vocab
@@ -131,11 +138,13 @@ class History:
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss or the gradient became NaN or infinite.
+    """The loss or the gradient became NaN or infinite, or NaN/inf reached a layer's input checks
+    (a ``NonFiniteError``, then chained as ``__cause__``).
 
     Attributes:
-        step: the update number at which it happened (``optimizer.num_updates + 1``).
-        loss: the offending loss value.
+        step: the update number at which it happened (``optimizer.num_updates + 1``; for an
+            evaluation or a sample, the update after which it ran).
+        loss: the offending loss value, NaN when the failure came before a loss was computed.
         history: everything recorded before that step (to plot what led up to it).
     """
 
@@ -149,6 +158,36 @@ def _reset_state(model) -> None:
     reset = getattr(model, "reset_state", None)
     if reset is not None:
         reset()
+
+
+def _state_holders(model) -> list:
+    """The layers of ``model`` that hold a carried state: the leaves of its layer tree (RNN,
+    LSTM, GRU) that have ``reset_state``, found under a LanguageModel's ``layers`` (a Stacked)
+    or under ``model`` itself when it is a layer. Wrappers such as Stacked only forward to them."""
+    found, todo = [], [getattr(model, "layers", model)]
+    while todo:
+        layer = todo.pop()
+        children = layer.children() if callable(getattr(layer, "children", None)) else []
+        if children:
+            todo.extend(children)
+        elif callable(getattr(layer, "reset_state", None)) and hasattr(layer, "state"):
+            found.append(layer)
+    return found
+
+
+@contextmanager
+def _keeping_state(model):
+    """Put back, on leaving, the hidden state a stateful model carries between batches.
+
+    A forward replaces a layer's ``state`` tuple with a new one (it never writes into the old
+    arrays), so keeping references to the tuples is enough to restore them.
+    """
+    saved = [(layer, layer.state) for layer in _state_holders(model)]
+    try:
+        yield
+    finally:
+        for layer, state in saved:
+            layer.state = state
 
 
 def _is_one_shot(source) -> bool:
@@ -212,8 +251,8 @@ def evaluate(model, batches) -> float:
 
     Each batch's mean loss is weighted by its number of tokens (unmasked tokens when a mask is
     given), so the result is the mean over every token, whatever the batch sizes. Dropout is
-    switched off while evaluating; a stateful model starts from a zero state and its carried
-    state is reset again afterwards.
+    switched off while evaluating; a stateful model starts from a zero state, and the state it
+    carried before is put back afterwards (so evaluating mid-epoch does not disturb training).
 
     Args:
         model: a language model (``loss(inputs, targets, mask=None) -> float``).
@@ -224,17 +263,15 @@ def evaluate(model, batches) -> float:
         Mean nats per token (``perplexity(...)`` converts; divide by ``log(2)`` for bits).
     """
     total_nats, total_tokens = 0.0, 0
-    with _inference_mode(model):
-        # A stateful model must not carry a training state into evaluation (nor back out).
+    with _inference_mode(model), _keeping_state(model):
+        # A stateful model must not carry a training state into evaluation (nor an
+        # evaluation state back out: _keeping_state restores the training one).
         _reset_state(model)
-        try:
-            for batch in _iterate(batches, "batches"):
-                inputs, targets, mask, count = _unpack(batch, "batches")
-                loss = model.loss(inputs, targets, mask)
-                total_nats += float(loss) * count
-                total_tokens += count
-        finally:
-            _reset_state(model)
+        for batch in _iterate(batches, "batches"):
+            inputs, targets, mask, count = _unpack(batch, "batches")
+            loss = model.loss(inputs, targets, mask)
+            total_nats += float(loss) * count
+            total_tokens += count
     if total_tokens == 0:
         raise _empty_error("batches", batches)
     return total_nats / total_tokens
@@ -265,10 +302,9 @@ def _check_options(model, optimizer, batches, epochs, steps, clip_norm, clip_val
     else:
         check_positive_int("steps", steps)
     _check_optimizer(model, optimizer)
-    if clip_norm is not None and not clip_norm > 0:
-        raise ValueError(f"clip_norm: expected a number > 0 or None, got {clip_norm!r}")
-    if clip_value is not None and not clip_value > 0:
-        raise ValueError(f"clip_value: expected a number > 0 or None, got {clip_value!r}")
+    for name, limit in (("clip_norm", clip_norm), ("clip_value", clip_value)):
+        if limit is not None:
+            _check_positive_real(name, limit)
     for name, every in (("eval_every", eval_every), ("sample_every", sample_every)):
         if every is not None:
             check_positive_int(name, every)
@@ -304,7 +340,7 @@ def train(
 
     Each epoch starts by resetting a stateful model's hidden state, then, for every batch:
     loss and gradients, a NaN/inf check, optional clipping (by value, then by global norm),
-    one optimizer step.
+    one optimizer step. Evaluations and samples in between leave the carried state as it was.
 
     Args:
         model: a language model with ``params`` and ``loss_and_grads(inputs, targets, mask)``.
@@ -313,8 +349,10 @@ def train(
             function returning an iterable (preferred), or a list; a generator serves one epoch.
         epochs: number of passes over ``batches`` (give this or ``steps``).
         steps: number of parameter updates; epochs repeat as needed (give this or ``epochs``).
-        clip_norm: rescale the gradients so their global norm is at most this.
-        clip_value: clip each gradient element to ``[-clip_value, clip_value]``.
+        clip_norm: rescale the gradients so their global norm is at most this (a finite
+            number > 0, or None).
+        clip_value: clip each gradient element to ``[-clip_value, clip_value]`` (a finite
+            number > 0, or None).
         val_batches: validation data in the same forms as ``batches``.
         eval_every: evaluate every this many updates (and once at the end); by default at the
             end of every epoch.
@@ -328,7 +366,8 @@ def train(
         The History (``history`` itself when given).
 
     Raises:
-        TrainingDiverged: the loss or a gradient became NaN/inf; names the update number.
+        TrainingDiverged: the loss or a gradient became NaN/inf, or NaN/inf reached a layer
+            while computing them (or while evaluating or sampling); names the update number.
     """
     _check_options(model, optimizer, batches, epochs, steps, clip_norm, clip_value,
                    val_batches, eval_every, sample_fn, sample_every)
@@ -390,22 +429,40 @@ class _Loop:
         self.clip_norm, self.clip_value = clip_norm, clip_value
         self.val_batches, self.sample_fn = val_batches, sample_fn
 
+    def _diverged(self, what: str, step: int, loss: float) -> TrainingDiverged:
+        """The error for a divergence described by ``what`` (e.g. "the loss became nan at
+        update 3"), with the last good loss and the usual remedies."""
+        last = (f" The last finite loss was {self.history.losses[-1]:.4g}."
+                if self.history.losses else "")
+        return TrainingDiverged(
+            f"Training diverged: {what}.{last} Lower the learning rate (now "
+            f"{self.optimizer.lr:g}) or clip the gradients (e.g. clip_norm=5.0).",
+            step=step, loss=loss, history=self.history,
+        )
+
+    @contextmanager
+    def _non_finite_is_divergence(self, where: str, step: int):
+        """Report NaN/inf caught by a layer's input checks (``NonFiniteError``) as divergence:
+        inputs are token ids and masks are checked as 0/1, so such values were computed from
+        parameters the updates have blown up. ``where`` completes "... met NaN/inf ..."."""
+        try:
+            yield
+        except NonFiniteError as err:
+            raise self._diverged(f"{where} met NaN/inf ({err})", step, math.nan) from err
+
     def update(self, batch, epoch: int) -> tuple[float, int]:
         """One parameter update on ``batch``; returns (its mean loss, its token count)."""
         inputs, targets, mask, count = _unpack(batch, "batches")
-        loss, grads = self.model.loss_and_grads(inputs, targets, mask)
-        loss = float(loss)
         step = self.optimizer.num_updates + 1
+        where = f"computing the loss and gradients of update {step} (epoch {epoch + 1})"
+        with self._non_finite_is_divergence(where, step):
+            loss, grads = self.model.loss_and_grads(inputs, targets, mask)
+        loss = float(loss)
         norm = global_norm(grads)
         if not math.isfinite(loss) or not math.isfinite(norm):
             what = f"the loss became {loss}" if not math.isfinite(loss) else (
                 f"the gradient norm became {norm}")
-            raise TrainingDiverged(
-                f"Training diverged: {what} at update {step} (epoch {epoch + 1}). "
-                f"Lower the learning rate (now {self.optimizer.lr:g}) or clip the gradients "
-                "(e.g. clip_norm=5.0).",
-                step=step, loss=loss, history=self.history,
-            )
+            raise self._diverged(f"{what} at update {step} (epoch {epoch + 1})", step, loss)
         if self.clip_value is not None:
             grads = clip_by_value(grads, self.clip_value)
         if self.clip_norm is not None:
@@ -416,11 +473,20 @@ class _Loop:
         return loss, count
 
     def validate(self) -> None:
-        self.history.val_losses.append(evaluate(self.model, self.val_batches))
-        self.history.val_steps.append(self.optimizer.num_updates)
+        """Evaluate on ``val_batches`` and record the loss with the current update count."""
+        step = self.optimizer.num_updates
+        with self._non_finite_is_divergence(f"evaluating after update {step}", step):
+            self.history.val_losses.append(evaluate(self.model, self.val_batches))
+        self.history.val_steps.append(step)
 
     def sample(self) -> None:
-        with _inference_mode(self.model):
+        """Record ``sample_fn(model)``, called in inference mode with the carried state kept."""
+        step = self.optimizer.num_updates
+        with (
+            self._non_finite_is_divergence(f"sampling after update {step}", step),
+            _inference_mode(self.model),
+            _keeping_state(self.model),
+        ):
             text = self.sample_fn(self.model)
         if not isinstance(text, str):
             raise TypeError(f"sample_fn: expected it to return a str, got {type(text).__name__}")

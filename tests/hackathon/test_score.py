@@ -1,5 +1,6 @@
-"""Tests for the hackathon: the splits, the Pareto front, the scorer's statuses, reproducibility,
-and the reference submission's dominance over the baseline (at the quick budget)."""
+"""Tests for the hackathon: the splits, the Pareto front, the scorer's statuses and iteration
+counts, reproducibility, and the reference submission's dominance over the baseline (at the
+quick budget)."""
 import json
 import subprocess
 import sys
@@ -15,7 +16,7 @@ sys.path.insert(0, str(HACKATHON))
 
 import make_splits  # noqa: E402
 from hackdata import SPLIT_PATHS, build_vocab, encode_sentences, load_split, read_sentences  # noqa: E402
-from score import STATUSES, mark_pareto  # noqa: E402
+from score import STATUSES, check_test_split, main, mark_pareto  # noqa: E402
 
 SUBMISSIONS = HACKATHON / "submissions"
 
@@ -117,28 +118,78 @@ BAD_SUBMISSIONS = {
     "spawns_cat": ("import subprocess\n"
                    "def train(train_sentences, val_sentences, vocab, rng, budget):\n"
                    "    subprocess.run(['cat', 'anything'])\n", "invalid_submission"),
+    # Finite float32 weights (so training's checks pass) whose logits overflow to inf at test time.
+    "huge_weights": ("from rnnlab.model import LanguageModel\n"
+                     "def train(train_sentences, val_sentences, vocab, rng, budget):\n"
+                     "    model = LanguageModel(len(vocab), 4, 4, cell='gru', seed=0)\n"
+                     "    model.params['out.W'][:] = 3e38\n    return model\n", "eval_failed"),
 }
 
+# Scored after the bad ones, in the same run: plain gradient descent written by hand, no optimizer.
+HAND_UPDATES = ("from hackdata import batches\nfrom rnnlab.model import LanguageModel\n"
+                "def train(train_sentences, val_sentences, vocab, rng, budget):\n"
+                "    model = LanguageModel(len(vocab), 4, 4, cell='gru', seed=0)\n"
+                "    for inputs, targets, mask in list(batches(train_sentences, vocab, 32))[:3]:\n"
+                "        model.loss(inputs, targets, mask)\n"
+                "        for name, grad in model.backward().items():\n"
+                "            model.params[name] -= 0.5 * grad\n"
+                "    return model\n")
 
-def test_each_bad_submission_gets_its_status_and_the_others_still_run(tmp_path):
+
+@pytest.fixture(scope="module")
+def small_submissions_scored(tmp_path_factory):
+    """Every bad submission, then the hand-written update loop, scored in one run; rows by name."""
+    folder = tmp_path_factory.mktemp("small")
     files = []
-    for name, (source, _) in BAD_SUBMISSIONS.items():
-        path = tmp_path / f"{name}.py"
+    for name, source in [*((n, src) for n, (src, _) in BAD_SUBMISSIONS.items()),
+                         ("hand_updates", HAND_UPDATES)]:
+        path = folder / f"{name}.py"
         path.write_text(source, encoding="utf-8")
         files.append(path)
-    out = tmp_path / "out"
+    out = folder / "out"
     out.mkdir()
     document = run_scorer(out, files, "--budget", "quick", "--time-limit", "15")
-    statuses = {r["name"]: r["status"] for r in document["results"]}
-    assert statuses == {name: status for name, (_, status) in BAD_SUBMISSIONS.items()}
-    assert set(statuses.values()) <= set(STATUSES)
-    for row in document["results"]:
+    return {r["name"]: r for r in document["results"]}
+
+
+def test_each_bad_submission_gets_its_status_and_message(small_submissions_scored):
+    rows = {n: r for n, r in small_submissions_scored.items() if n in BAD_SUBMISSIONS}
+    assert {n: r["status"] for n, r in rows.items()} == {n: st for n, (_, st) in BAD_SUBMISSIONS.items()}
+    assert {r["status"] for r in rows.values()} <= set(STATUSES)
+    for row in rows.values():
         assert row["message"] and not row["pareto"]
-    messages = {r["name"]: r["message"] for r in document["results"]}
+    messages = {n: r["message"] for n, r in rows.items()}
     assert "boom" in messages["crashes"]
     assert "test.txt" in messages["peeks_at_test"]
     assert "defines no function train" in messages["no_train_function"]
     assert "started another program" in messages["spawns_cat"]
+    assert "test split failed" in messages["huge_weights"] and "logits" in messages["huge_weights"]
+
+
+def test_a_model_that_fails_evaluation_does_not_stop_the_others(small_submissions_scored):
+    names = list(small_submissions_scored)
+    assert names.index("huge_weights") < names.index("hand_updates")  # scored after the failure
+    row = small_submissions_scored["hand_updates"]
+    assert row["status"] == "ok" and row["pareto"]
+    assert 0 < row["test_nats_per_char"] < 4.2  # a finite loss near ln 61 = 4.11 after 3 updates
+
+
+def test_hand_written_updates_count_as_iterations(small_submissions_scored):
+    row = small_submissions_scored["hand_updates"]
+    assert row["optimizer_steps"] == 0
+    assert row["gradient_evaluations"] == 3 and row["iterations"] == 3
+
+
+def test_a_test_file_with_unseen_characters_is_refused(tmp_path, capsys):
+    vocab = build_vocab(load_split("train"))
+    with pytest.raises(ValueError, match=r"never occur in the training split.*'§'"):
+        check_test_split(["a fine line", "a line with §"], vocab)
+    check_test_split(load_split("val"), vocab)  # the real splits are covered
+    bad = tmp_path / "event.txt"
+    bad.write_text("a line with §\n", encoding="utf-8")
+    with pytest.raises(SystemExit):  # refused before any submission is trained
+        main([str(SUBMISSIONS / "baseline.py"), "--test", str(bad), "--out", str(tmp_path / "r.json")])
+    assert "'§'" in capsys.readouterr().err and not (tmp_path / "r.json").exists()
 
 
 # ----------------------------------------------------------------------------- baseline and reference
@@ -158,7 +209,7 @@ def test_baseline_and_reference_are_scored(quick_scores):
     for row in rows.values():
         assert 0 < row["test_nats_per_char"] < 4.2  # log(61) = 4.11 nats: better than uniform
         assert row["test_bits_per_char"] == pytest.approx(row["test_nats_per_char"] / 0.6931471805599453)
-        assert row["iterations"] == row["gradient_evaluations"] > 0
+        assert row["iterations"] == row["gradient_evaluations"] == row["optimizer_steps"] > 0
     assert rows["baseline"]["iterations"] == 300  # counted by the library, not reported
 
 
