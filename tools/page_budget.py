@@ -39,7 +39,7 @@ def format_table(report: dict) -> str:
     pages = report["pages"]
     width = max([len("page")] + [len(r["page"]) for r in pages])
     lines = [
-        f"Binder-like run: {report['workers']} pages at a time on {report['cpu_count']} CPUs, "
+        f"Binder-like run, one page at a time on {report['cpu_count']} CPUs, "
         f"Python {report['python']}, venv setup {report['venv_setup_seconds']} s; "
         f"limits {limits['seconds']} s and {limits['peak_mb']} MB per page",
         f"{'page':<{width}}  {'seconds':>8}  {'peak MB':>8}  status",

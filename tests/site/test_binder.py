@@ -4,8 +4,9 @@ repo2docker cannot run here (no Docker), so this does what it would do: create a
 environment with Python 3.11, `pip install -r binder/requirements.txt` from the repository root
 (where `-e .` installs rnnlab), then execute the committed .ipynb twin of every page (the file
 the Binder and Colab buttons open) on an IPython kernel of that environment, with the page's
-folder as working directory. Two pages run at a time (SITE_BINDER_WORKERS): the machines have
-two cores and most of a page's time is spent in one Python thread.
+folder as working directory. Pages run one at a time, as a reader runs them: two kernels at once
+on these two-core machines made OpenBLAS threads of both spin against each other, turning a
+15 s page into a 120 s time-out, and saved no time overall.
 
 Per page it records the wall time (kernel start to last cell) and the kernel's peak resident
 memory (VmHWM from /proc; Linux only) into artifacts/page_budget.json, which
@@ -36,7 +37,6 @@ pytestmark = [pytest.mark.binder, pytest.mark.slow]
 PAGE_SECONDS = 60
 PAGE_MEMORY_MB = 1536
 CELL_TIMEOUT = 2 * PAGE_SECONDS  # a cell past this is stuck: stop it rather than hang the suite
-WORKERS = int(os.environ.get("SITE_BINDER_WORKERS", "2"))
 KERNEL_NAME = "binder-venv"
 
 
@@ -82,39 +82,37 @@ def peak_rss_mb(pid: int) -> float | None:
     return None
 
 
-async def run_page(docname: str, kernels_dir: Path, env: dict, gate: asyncio.Semaphore) -> dict:
+async def run_page(docname: str, kernels_dir: Path, env: dict) -> dict:
     """Execute the page's .ipynb on a fresh kernel; returns its budget record."""
-    async with gate:
-        notebook = ROOT / f"{docname}.ipynb"
-        nb = nbformat.read(notebook, as_version=4)
-        km = AsyncKernelManager(kernel_name=KERNEL_NAME,
-                                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels_dir)]))
-        record = {"page": docname, "seconds": None, "peak_mb": None, "error": None}
-        client = NotebookClient(nb, km=km, kernel_name=KERNEL_NAME, timeout=CELL_TIMEOUT,
-                                allow_errors=False, resources={"metadata": {"path": str(notebook.parent)}})
-        start = time.perf_counter()
-        try:
-            await km.start_kernel(cwd=str(notebook.parent), env=env)
-            await client.async_execute()
-        except Exception as exc:  # a failing cell or a dead kernel: the page's test reports it
-            record["error"] = f"{type(exc).__name__}: {str(exc)[-2000:]}"
-        finally:
-            record["seconds"] = round(time.perf_counter() - start, 2)
-            # The client does not own `km`, so the kernel is still alive: read its peak now.
-            process = km.provisioner.process if km.provisioner else None
-            peak = peak_rss_mb(process.pid) if process is not None else None
-            record["peak_mb"] = round(peak, 1) if peak is not None else None
-            if client.kc is not None:
-                client.kc.stop_channels()
-            if km.has_kernel:
-                await km.shutdown_kernel(now=True)
-        return record
+    notebook = ROOT / f"{docname}.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME,
+                            kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels_dir)]))
+    record = {"page": docname, "seconds": None, "peak_mb": None, "error": None}
+    client = NotebookClient(nb, km=km, kernel_name=KERNEL_NAME, timeout=CELL_TIMEOUT,
+                            allow_errors=False, resources={"metadata": {"path": str(notebook.parent)}})
+    start = time.perf_counter()
+    try:
+        await km.start_kernel(cwd=str(notebook.parent), env=env)
+        await client.async_execute()
+    except Exception as exc:  # a failing cell or a dead kernel: the page's test reports it
+        record["error"] = f"{type(exc).__name__}: {str(exc)[-2000:]}"
+    finally:
+        record["seconds"] = round(time.perf_counter() - start, 2)
+        # The client does not own `km`, so the kernel is still alive: read its peak now.
+        process = km.provisioner.process if km.provisioner else None
+        peak = peak_rss_mb(process.pid) if process is not None else None
+        record["peak_mb"] = round(peak, 1) if peak is not None else None
+        if client.kc is not None:
+            client.kc.stop_channels()
+        if km.has_kernel:
+            await km.shutdown_kernel(now=True)
+    return record
 
 
 async def run_pages(pages: list[str], kernels_dir: Path, env: dict) -> list[dict]:
-    """Run ``pages`` WORKERS at a time; records in the order of ``pages``."""
-    gate = asyncio.Semaphore(WORKERS)
-    return await asyncio.gather(*(run_page(p, kernels_dir, env, gate) for p in pages))
+    """Run ``pages`` one after the other; records in the order of ``pages``."""
+    return [await run_page(page, kernels_dir, env) for page in pages]
 
 
 def selected_pages(session) -> list[str]:
@@ -129,7 +127,6 @@ def write_budget_report(path: Path, records: list[dict], setup_seconds: float) -
     pages = {r["page"]: r for r in old.get("pages", [])}
     pages.update({r["page"]: r for r in records})
     report = {
-        "workers": WORKERS,
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
         "venv_setup_seconds": setup_seconds,
@@ -166,7 +163,7 @@ def test_page_runs_in_binder_within_budget(docname, page_records):
     record = page_records[docname]
     assert record["error"] is None, f"{docname}.ipynb failed in the Binder-like venv: {record['error']}"
     assert record["seconds"] <= PAGE_SECONDS, \
-        f"{docname} took {record['seconds']} s (limit {PAGE_SECONDS} s, {WORKERS} pages at a time)"
+        f"{docname} took {record['seconds']} s alone (limit {PAGE_SECONDS} s)"
     if record["peak_mb"] is not None:
         assert record["peak_mb"] <= PAGE_MEMORY_MB, \
             f"{docname} peaked at {record['peak_mb']} MB (limit {PAGE_MEMORY_MB} MB)"
