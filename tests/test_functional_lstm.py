@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 import pytest
+from torch_reference import assert_matches, torch_run, torch_weights
 
 from rnnlab._validate import DTypeError, ShapeError
 from rnnlab.functional import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
@@ -123,28 +124,13 @@ def test_lstm_matches_torch(torch, seed):
     N, T, D, H = (int(v) for v in rng.integers(1, 7, size=4))
     xs, h0, c0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
     ref = torch.nn.LSTM(D, H, batch_first=True, dtype=torch.float64)
-    W_x = ref.weight_ih_l0.detach().numpy().T.copy()  # torch (4H, D) -> ours (D, 4H), same gate order
-    W_h = ref.weight_hh_l0.detach().numpy().T.copy()
-    b = (ref.bias_ih_l0 + ref.bias_hh_l0).detach().numpy()
-    hs, cs, cache = lstm_forward(xs, h0, c0, W_x, W_h, b)
+    W_x, W_h, b_ih, b_hh = torch_weights(ref)  # torch (4H, D) -> ours (D, 4H), same gate order
+    hs, cs, cache = lstm_forward(xs, h0, c0, W_x, W_h, b_ih + b_hh)
     dhs, dc_last = rng.standard_normal(hs.shape), rng.standard_normal((N, H))
     dxs, dh0, dc0, dW_x, dW_h, db = lstm_backward(dhs, cache, dc_last=dc_last)
-
-    txs = torch.tensor(xs, requires_grad=True)
-    th0 = torch.tensor(h0[None], requires_grad=True)
-    tc0 = torch.tensor(c0[None], requires_grad=True)
-    out, (h_n, c_n) = ref(txs, (th0, tc0))
-    ((out * torch.tensor(dhs)).sum() + (c_n[0] * torch.tensor(dc_last)).sum()).backward()
-    close = dict(rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(hs, out.detach().numpy(), **close)
-    np.testing.assert_allclose(hs[:, -1], h_n[0].detach().numpy(), **close)
-    np.testing.assert_allclose(cs[:, -1], c_n[0].detach().numpy(), **close)
-    np.testing.assert_allclose(dxs, txs.grad.numpy(), **close)
-    np.testing.assert_allclose(dh0, th0.grad[0].numpy(), **close)
-    np.testing.assert_allclose(dc0, tc0.grad[0].numpy(), **close)
-    np.testing.assert_allclose(dW_x, ref.weight_ih_l0.grad.numpy().T, **close)
-    np.testing.assert_allclose(dW_h, ref.weight_hh_l0.grad.numpy().T, **close)
-    np.testing.assert_allclose(db, ref.bias_ih_l0.grad.numpy(), **close)
+    assert_matches(dict(hs=hs, h_last=hs[:, -1], c_last=cs[:, -1], dxs=dxs, dh0=dh0, dc0=dc0,
+                        dW_x=dW_x, dW_h=dW_h, db_ih=db),
+                   torch_run(torch, ref, xs, (h0, c0), dhs, dc_last))
 
 
 def test_bad_input_names_the_argument(rng):

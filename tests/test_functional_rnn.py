@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 import pytest
+from torch_reference import assert_matches, torch_run, torch_weights
 
 from rnnlab._validate import DTypeError, ShapeError
 from rnnlab.functional import (
@@ -142,25 +143,12 @@ def test_rnn_matches_torch(torch, seed):
     N, T, D, H = (int(v) for v in rng.integers(1, 7, size=4))
     xs, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
     ref = torch.nn.RNN(D, H, batch_first=True, dtype=torch.float64)
-    W_x = ref.weight_ih_l0.detach().numpy().T.copy()
-    W_h = ref.weight_hh_l0.detach().numpy().T.copy()
-    b = (ref.bias_ih_l0 + ref.bias_hh_l0).detach().numpy()  # torch keeps two biases that only add
-    hs, cache = rnn_forward(xs, h0, W_x, W_h, b)
+    W_x, W_h, b_ih, b_hh = torch_weights(ref)
+    hs, cache = rnn_forward(xs, h0, W_x, W_h, b_ih + b_hh)  # torch's two biases only add
     dhs = rng.standard_normal(hs.shape)
     dxs, dh0, dW_x, dW_h, db = rnn_backward(dhs, cache)
-
-    txs = torch.tensor(xs, requires_grad=True)
-    th0 = torch.tensor(h0[None], requires_grad=True)
-    out, h_n = ref(txs, th0)
-    (out * torch.tensor(dhs)).sum().backward()
-    close = dict(rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(hs, out.detach().numpy(), **close)
-    np.testing.assert_allclose(hs[:, -1], h_n[0].detach().numpy(), **close)
-    np.testing.assert_allclose(dxs, txs.grad.numpy(), **close)
-    np.testing.assert_allclose(dh0, th0.grad[0].numpy(), **close)
-    np.testing.assert_allclose(dW_x, ref.weight_ih_l0.grad.numpy().T, **close)
-    np.testing.assert_allclose(dW_h, ref.weight_hh_l0.grad.numpy().T, **close)
-    np.testing.assert_allclose(db, ref.bias_ih_l0.grad.numpy(), **close)
+    assert_matches(dict(hs=hs, h_last=hs[:, -1], dxs=dxs, dh0=dh0, dW_x=dW_x, dW_h=dW_h,
+                        db_ih=db), torch_run(torch, ref, xs, (h0,), dhs))
 
 
 # ---------------------------------------------------------------- bad input
