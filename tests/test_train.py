@@ -43,15 +43,17 @@ def small_lm(V, **kwargs):
 
 
 class ScriptedModel:
-    """A one-parameter stand-in whose losses follow a script (to diverge at a known step)."""
+    """A one-parameter stand-in whose losses (and gradients: one value, or one per call) follow a
+    script, to diverge at a known step."""
 
     def __init__(self, losses, grad=1.0):
         self.params = {"w": np.zeros(1)}
-        self.losses, self.grad, self.calls = list(losses), grad, 0
+        self.losses, self.calls = list(losses), 0
+        self.grads = list(grad) if isinstance(grad, list) else [grad] * len(self.losses)
 
     def loss_and_grads(self, inputs, targets, mask=None):
         self.calls += 1
-        return self.losses[self.calls - 1], {"w": np.full(1, self.grad)}
+        return self.losses[self.calls - 1], {"w": np.full(1, self.grads[self.calls - 1])}
 
 
 # ----------------------------------------------------------------- the loop
@@ -214,51 +216,111 @@ def test_continuing_a_history_counts_updates_across_calls():
 
 
 # ----------------------------------------------------------------- divergence
+# Non-finite values are made by construction (a scripted loss, a parameter set to NaN), never by
+# racing float32's largest value with a huge learning rate: which array overflows first there
+# depends on the rounding of the machine's matrix-product kernel.
+
+BATCH = (np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64))
+
+
+class PoisonedSGD(SGD):
+    """SGD that sets one parameter to NaN right after update ``after`` (a blow-up on cue)."""
+
+    def __init__(self, params, lr, *, name, after=1):
+        super().__init__(params, lr=lr)
+        self.name, self.after = name, after
+
+    def step(self, grads):
+        super().step(grads)
+        if self.num_updates == self.after:
+            self.params[self.name][...] = np.nan
+
+
+class RefusingModel(ScriptedModel):
+    """A scripted model whose layer refuses NaN input (a ``NonFiniteError``) where its script
+    says None, as a real layer's input check does."""
+
+    def loss_and_grads(self, inputs, targets, mask=None):
+        if self.losses[self.calls] is None:
+            self.calls += 1
+            raise NonFiniteError("xs: expected finite values, got NaN at index (0, 0, 0)")
+        return super().loss_and_grads(inputs, targets, mask)
 
 
 def test_nan_loss_stops_with_the_update_number():
     model = ScriptedModel([2.0, 1.5, float("nan"), 1.0])
     opt = SGD(model.params, lr=0.5)
-    batch = (np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64))
-    with pytest.raises(TrainingDiverged, match=r"nan at update 3.*learning rate.*clip") as info:
-        train(model, opt, [batch] * 4, epochs=1, progress=False)
-    assert info.value.step == 3 and math.isnan(info.value.loss)
-    assert info.value.history.losses == [2.0, 1.5]
+    with pytest.raises(TrainingDiverged, match=r"while computing update 3 \(epoch 1\)") as info:
+        train(model, opt, [BATCH] * 4, epochs=1, progress=False)
+    err = info.value
+    assert err.step == 3 and math.isnan(err.loss) and err.detail == "the loss became nan"
+    assert err.history.losses == [2.0, 1.5]
+    assert "The last finite loss was 1.5." in str(err)
+    assert "learning rate (now 0.5)" in str(err) and "clip_norm=5.0" in str(err)
     assert opt.num_updates == 2 and model.params["w"][0] == -1.0  # the bad step was not applied
 
 
 def test_infinite_gradient_stops_too():
     model = ScriptedModel([1.0], grad=float("inf"))
-    batch = (np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64))
-    with pytest.raises(TrainingDiverged, match="gradient norm became inf at update 1"):
-        train(model, SGD(model.params, lr=0.1), [batch], epochs=1, progress=False)
+    with pytest.raises(TrainingDiverged, match=r"while computing update 1 \(epoch 1\)") as info:
+        train(model, SGD(model.params, lr=0.1), [BATCH], epochs=1, progress=False)
+    assert info.value.detail == "the gradient norm became inf" and info.value.loss == 1.0
 
 
-def test_huge_learning_rate_in_a_real_model_raises_training_diverged():
-    """NaN reaching a layer's input check (a NonFiniteError) is reported as divergence."""
+def test_divergence_gives_one_message_whichever_value_went_non_finite_first():
+    """A NaN loss, an infinite gradient and a layer refusing NaN input at the same update are one
+    message: on another CPU the same blow-up can surface through another of the three."""
+    def message(model):
+        with pytest.raises(TrainingDiverged) as info:
+            train(model, SGD(model.params, lr=0.1), [BATCH] * 3, epochs=1, progress=False)
+        return info.value
+
+    errors = [message(ScriptedModel([2.0, float("inf")])),
+              message(ScriptedModel([2.0, 1.0], grad=[1.0, float("inf")])),
+              message(RefusingModel([2.0, None]))]
+    assert len({str(e) for e in errors}) == 1, [str(e) for e in errors]
+    assert {e.step for e in errors} == {2}
+    assert isinstance(errors[2].__cause__, NonFiniteError) and "xs:" in errors[2].detail
+
+
+def test_nan_parameters_in_a_real_model_raise_training_diverged():
+    """NaN in the embedding reaches the recurrent layer's input check at the next update."""
     ids, V = encode(TEXT)
     model = LanguageModel(V, 8, 16, cell="rnn", seed=0)
-    opt = SGD(model.params, lr=1e38)
-    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(TrainingDiverged) as info:
+    opt = PoisonedSGD(model.params, lr=0.1, name="embed.W", after=1)
+    with pytest.raises(TrainingDiverged) as info:
         train(model, opt, windows(ids, 4, 6), epochs=1, progress=False)
     err = info.value
     assert isinstance(err.__cause__, NonFiniteError)
     assert err.step == 2 and math.isnan(err.loss) and len(err.history.losses) == 1
     message = str(err)
-    assert "update 2" in message and "learning rate" in message and "clip" in message
+    assert "while computing update 2 (epoch 1)" in message
+    assert "learning rate" in message and "clip" in message
     assert f"last finite loss was {err.history.losses[0]:.4g}" in message
 
 
-def test_divergence_found_while_evaluating_names_the_update():
+@pytest.mark.parametrize("poisoned", ["embed.W", "out.b"])
+def test_divergence_found_while_evaluating_names_the_update(poisoned):
+    """Whether NaN is refused by a layer (embedding) or only makes the loss NaN (output bias)."""
     ids, V = encode(TEXT)
     batches = windows(ids, 4, 6)
     model = LanguageModel(V, 8, 16, cell="gru", seed=0)
-    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(
-        TrainingDiverged, match="evaluating after update 1 met NaN/inf"
-    ) as info:
-        train(model, SGD(model.params, lr=1e38), batches, steps=1, val_batches=batches,
+    opt = PoisonedSGD(model.params, lr=0.1, name=poisoned, after=1)
+    with pytest.raises(TrainingDiverged, match="NaN/inf appeared while evaluating after update 1") as info:
+        train(model, opt, batches, steps=1, val_batches=batches, eval_every=1, progress=False)
+    assert info.value.step == 1 and info.value.history.val_losses == []
+
+
+def test_an_infinite_validation_loss_is_divergence_too():
+    class InfiniteOnEvaluation(ScriptedModel):
+        def loss(self, inputs, targets, mask=None):
+            return float("inf")
+
+    model = InfiniteOnEvaluation([1.0, 1.0])
+    with pytest.raises(TrainingDiverged, match="evaluating after update 1") as info:
+        train(model, SGD(model.params, lr=0.1), [BATCH], steps=2, val_batches=[BATCH],
               eval_every=1, progress=False)
-    assert info.value.step == 1 and isinstance(info.value.__cause__, NonFiniteError)
+    assert info.value.detail == "the validation loss became inf" and info.value.loss == math.inf
 
 
 # ----------------------------------------------------------------- evaluation

@@ -138,19 +138,25 @@ class History:
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss or the gradient became NaN or infinite, or NaN/inf reached a layer's input checks
-    (a ``NonFiniteError``, then chained as ``__cause__``).
+    """NaN or inf appeared while training: in the loss, in a gradient, or in values a layer's
+    input checks refused (a ``NonFiniteError``, then chained as ``__cause__``).
+
+    The message names only the stage (the update being computed, or the evaluation or sample
+    after an update), never which array overflowed first: that order depends on the rounding of
+    the machine's matrix-product kernel, and a learner gets the same message on every machine.
+    The detail is kept in ``detail``.
 
     Attributes:
         step: the update number at which it happened (``optimizer.num_updates + 1``; for an
             evaluation or a sample, the update after which it ran).
         loss: the offending loss value, NaN when the failure came before a loss was computed.
         history: everything recorded before that step (to plot what led up to it).
+        detail: what was found non-finite, e.g. "the loss became inf".
     """
 
-    def __init__(self, message: str, *, step: int, loss: float, history: History):
+    def __init__(self, message: str, *, step: int, loss: float, history: History, detail: str = ""):
         super().__init__(message)
-        self.step, self.loss, self.history = step, loss, history
+        self.step, self.loss, self.history, self.detail = step, loss, history, detail
 
 
 def _reset_state(model) -> None:
@@ -429,40 +435,40 @@ class _Loop:
         self.clip_norm, self.clip_value = clip_norm, clip_value
         self.val_batches, self.sample_fn = val_batches, sample_fn
 
-    def _diverged(self, what: str, step: int, loss: float) -> TrainingDiverged:
-        """The error for a divergence described by ``what`` (e.g. "the loss became nan at
-        update 3"), with the last good loss and the usual remedies."""
+    def _diverged(self, stage: str, step: int, loss: float, detail: str) -> TrainingDiverged:
+        """The error for NaN/inf met while ``stage`` (e.g. "computing update 3 (epoch 1)"), with
+        the last good loss and the usual remedies; ``detail`` says which value it was."""
         last = (f" The last finite loss was {self.history.losses[-1]:.4g}."
                 if self.history.losses else "")
         return TrainingDiverged(
-            f"Training diverged: {what}.{last} Lower the learning rate (now "
-            f"{self.optimizer.lr:g}) or clip the gradients (e.g. clip_norm=5.0).",
-            step=step, loss=loss, history=self.history,
+            f"Training diverged: NaN/inf appeared while {stage}.{last} Lower the learning rate "
+            f"(now {self.optimizer.lr:g}) or clip the gradients (e.g. clip_norm=5.0).",
+            step=step, loss=loss, history=self.history, detail=detail,
         )
 
     @contextmanager
-    def _non_finite_is_divergence(self, where: str, step: int):
+    def _non_finite_is_divergence(self, stage: str, step: int):
         """Report NaN/inf caught by a layer's input checks (``NonFiniteError``) as divergence:
         inputs are token ids and masks are checked as 0/1, so such values were computed from
-        parameters the updates have blown up. ``where`` completes "... met NaN/inf ..."."""
+        parameters the updates have blown up."""
         try:
             yield
         except NonFiniteError as err:
-            raise self._diverged(f"{where} met NaN/inf ({err})", step, math.nan) from err
+            raise self._diverged(stage, step, math.nan, str(err)) from err
 
     def update(self, batch, epoch: int) -> tuple[float, int]:
         """One parameter update on ``batch``; returns (its mean loss, its token count)."""
         inputs, targets, mask, count = _unpack(batch, "batches")
         step = self.optimizer.num_updates + 1
-        where = f"computing the loss and gradients of update {step} (epoch {epoch + 1})"
-        with self._non_finite_is_divergence(where, step):
+        stage = f"computing update {step} (epoch {epoch + 1})"
+        with self._non_finite_is_divergence(stage, step):
             loss, grads = self.model.loss_and_grads(inputs, targets, mask)
         loss = float(loss)
         norm = global_norm(grads)
-        if not math.isfinite(loss) or not math.isfinite(norm):
-            what = f"the loss became {loss}" if not math.isfinite(loss) else (
-                f"the gradient norm became {norm}")
-            raise self._diverged(f"{what} at update {step} (epoch {epoch + 1})", step, loss)
+        if not math.isfinite(loss):
+            raise self._diverged(stage, step, loss, f"the loss became {loss}")
+        if not math.isfinite(norm):
+            raise self._diverged(stage, step, loss, f"the gradient norm became {norm}")
         if self.clip_value is not None:
             grads = clip_by_value(grads, self.clip_value)
         if self.clip_norm is not None:
@@ -475,8 +481,12 @@ class _Loop:
     def validate(self) -> None:
         """Evaluate on ``val_batches`` and record the loss with the current update count."""
         step = self.optimizer.num_updates
-        with self._non_finite_is_divergence(f"evaluating after update {step}", step):
-            self.history.val_losses.append(evaluate(self.model, self.val_batches))
+        stage = f"evaluating after update {step}"
+        with self._non_finite_is_divergence(stage, step):
+            loss = evaluate(self.model, self.val_batches)
+        if not math.isfinite(loss):
+            raise self._diverged(stage, step, loss, f"the validation loss became {loss}")
+        self.history.val_losses.append(loss)
         self.history.val_steps.append(step)
 
     def sample(self) -> None:
