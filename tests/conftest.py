@@ -7,6 +7,13 @@ import os
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
+
+# One BLAS thread, as `make test` already asks through OPENBLAS_NUM_THREADS: a matrix product
+# split over threads sums in another order, so a bare `pytest` on a many-core machine would
+# otherwise compute other last bits than the same tests under make. (Setting the variable here
+# would be too late: numpy is loaded.)
+threadpool_limits(1)
 
 try:
     import torch as _torch

@@ -122,15 +122,15 @@ def test_one_step_by_hand():
     h_prev = np.array([[0.5]])
     W_x, W_h, b = np.array([[0.5], [-0.25]]), np.array([[2.0]]), np.array([0.1])
     h_next, _ = rnn_step_forward(x, h_prev, W_x, W_h, b)
-    np.testing.assert_allclose(h_next, [[math.tanh(1.1)]], rtol=1e-15)
+    np.testing.assert_allclose(h_next, [[math.tanh(1.1)]], rtol=1e-14)
     # dL/da = 1 - tanh(1.1)**2 for dh_next = 1; dx = da * W_x^T, dh_prev = da * 2, dW_h = 0.5 da
     da = 1 - math.tanh(1.1) ** 2
     dx, dh_prev, dW_x, dW_h, db = rnn_step_backward(np.ones((1, 1)), _)
-    np.testing.assert_allclose(dx, [[0.5 * da, -0.25 * da]], rtol=1e-15)
-    np.testing.assert_allclose(dh_prev, [[2 * da]], rtol=1e-15)
-    np.testing.assert_allclose(dW_x, [[da], [2 * da]], rtol=1e-15)
-    np.testing.assert_allclose(dW_h, [[0.5 * da]], rtol=1e-15)
-    np.testing.assert_allclose(db, [da], rtol=1e-15)
+    np.testing.assert_allclose(dx, [[0.5 * da, -0.25 * da]], rtol=1e-14)
+    np.testing.assert_allclose(dh_prev, [[2 * da]], rtol=1e-14)
+    np.testing.assert_allclose(dW_x, [[da], [2 * da]], rtol=1e-14)
+    np.testing.assert_allclose(dW_h, [[0.5 * da]], rtol=1e-14)
+    np.testing.assert_allclose(db, [da], rtol=1e-14)
 
 
 # ---------------------------------------------------------------- PyTorch parity

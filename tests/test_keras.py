@@ -246,7 +246,7 @@ def test_simple_rnn_constant_weights_by_hand():
     out = layer(np.array([[[1.0, 2.0], [3.0, 4.0]]]))
     h1 = math.tanh(0.4)
     h2 = math.tanh(0.8 + 0.3 * h1)
-    np.testing.assert_allclose(out[0], [[h1] * 3, [h2] * 3], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(out[0], [[h1] * 3, [h2] * 3], rtol=1e-13, atol=1e-14)
 
 
 @pytest.mark.parametrize("unit_forget_bias", [False, True])
@@ -268,8 +268,8 @@ def test_lstm_constant_weights_by_hand(unit_forget_bias):
     sig = lambda v: 1 / (1 + math.exp(-v))  # noqa: E731
     c2 = sig(a_f) * c1 + sig(a) * math.tanh(a)
     h2 = sig(a) * math.tanh(c2)
-    np.testing.assert_allclose(c[0], [c2, c2], rtol=0, atol=1e-15)
-    np.testing.assert_allclose(h[0], [h2, h2], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(c[0], [c2, c2], rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(h[0], [h2, h2], rtol=1e-13, atol=1e-14)
     np.testing.assert_array_equal(out, h)
     bias = layer.get_weights()[2]
     expected_bias = [0.1] * 2 + ([1.0] * 2 if unit_forget_bias else [0.1] * 2) + [0.1] * 4
@@ -284,7 +284,7 @@ def test_gru_constant_weights_by_hand():
     h = layer(np.array([[[1.0, 2.0]]]))
     z = r = 1 / (1 + math.exp(-0.5))
     expected = (1 - z) * math.tanh(0.4 + r * 0.1)
-    np.testing.assert_allclose(h[0], [expected, expected], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(h[0], [expected, expected], rtol=1e-13, atol=1e-14)
     assert layer.get_weights()[2].shape == (2, 6)
 
 

@@ -125,7 +125,7 @@ def test_stateful_carries_state_and_reset_forgets(kind, rng):
     whole = make_cell(kind, 3, 4).forward(xs)
     layer = make_cell(kind, 3, 4, stateful=True)
     first, second = layer.forward(xs[:, :4]), layer.forward(xs[:, 4:])
-    np.testing.assert_allclose(np.concatenate([first, second], axis=1), whole, rtol=1e-12)
+    np.testing.assert_allclose(np.concatenate([first, second], axis=1), whole, rtol=1e-12, atol=1e-14)
     layer.reset_state()
     np.testing.assert_array_equal(layer.forward(xs[:, 4:]), make_cell(kind, 3, 4).forward(xs[:, 4:]))
 
@@ -266,7 +266,7 @@ def test_stacked_state_scan_step_and_reset(rng):
     states = None
     for t in range(5):
         states = stacked.step(xs[:, t], states)
-    np.testing.assert_allclose(states[-1][0], hs[:, -1], rtol=1e-12)
+    np.testing.assert_allclose(states[-1][0], hs[:, -1], rtol=1e-12, atol=1e-14)
     for got, want in zip(stacked.state, finals):
         for a, b in zip(got, want):
             np.testing.assert_array_equal(a, b)
@@ -319,14 +319,14 @@ def test_bidirectional_outputs_and_final_states(merge, rng):
         "ave": (hs_f + hs_b) / 2,
     }
     if merge is None:
-        np.testing.assert_allclose(out[0], hs_f, rtol=1e-12)
-        np.testing.assert_allclose(out[1], hs_b, rtol=1e-12)
+        np.testing.assert_allclose(out[0], hs_f, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(out[1], hs_b, rtol=1e-12, atol=1e-14)
     else:
-        np.testing.assert_allclose(out, expected[merge], rtol=1e-12)
+        np.testing.assert_allclose(out, expected[merge], rtol=1e-12, atol=1e-14)
     (h_f, c_f), (h_b, c_b) = bi.state
-    np.testing.assert_allclose(h_f, hs_f[:, -1], rtol=1e-12)
-    np.testing.assert_allclose(h_b, hs_b[:, 0], rtol=1e-12)  # the reverse pass ends at t = 0
-    np.testing.assert_allclose(c_b, reversed_run.state[1], rtol=1e-12)
+    np.testing.assert_allclose(h_f, hs_f[:, -1], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(h_b, hs_b[:, 0], rtol=1e-12, atol=1e-14)  # the reverse pass ends at t = 0
+    np.testing.assert_allclose(c_b, reversed_run.state[1], rtol=1e-12, atol=1e-14)
     merged, finals = bi.scan(xs)
     if merge is not None:
         np.testing.assert_array_equal(merged, out)

@@ -198,7 +198,8 @@ def test_evaluate_puts_back_the_carried_state_and_starts_from_zeros():
     model.loss(x1, y1)
     carried = [tuple(a.copy() for a in layer_state) for layer_state in model.layers.state]
     fresh = small_lm(V, num_layers=2, cell="lstm", dtype=np.float64)  # stateless twin
-    assert evaluate(model, [(x2, y2)]) == fresh.loss(x2, y2)
+    # evaluate weights by tokens, (loss * 20) / 20: equal to the last bits only by luck.
+    assert evaluate(model, [(x2, y2)]) == pytest.approx(fresh.loss(x2, y2), rel=1e-12)
     for kept, now in zip(carried, model.layers.state):
         for a, b in zip(kept, now):
             np.testing.assert_array_equal(a, b)

@@ -41,7 +41,7 @@ def test_grade_folder_writes_the_right_rows(build, tmp_path, monkeypatch):
         (folder / path).write_text(text, encoding="utf-8")
 
     out = tmp_path / "grades.csv"
-    grade.grade_folder(folder, out, timeout=40, jobs=2)
+    grade.grade_folder(folder, out, timeout=120, jobs=2)
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     by = {(r["student"], r["exercise"], r["question"]): r for r in rows}
 
