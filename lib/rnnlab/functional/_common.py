@@ -6,6 +6,7 @@ import numpy as np
 from .._validate import DTypeError, ShapeError, check_array, check_same_dtype
 
 OPTIONAL = ("h0", "c0")  # initial states: None means zeros
+_MEANING = "N sequences, T time steps, D inputs, H hidden units"
 
 
 def check_inputs(*specs: tuple[str, object, str]) -> tuple[dict[str, int], np.dtype]:
@@ -19,11 +20,22 @@ def check_inputs(*specs: tuple[str, object, str]) -> tuple[dict[str, int], np.dt
     for name, x, dims in specs:
         if x is not None or name not in OPTIONAL:
             check_array(name, x, dims, sizes)
-            if sizes.get("N") == 0 or sizes.get("T") == 0:
-                raise ShapeError(f"{name}: expected at least one sequence and one time step "
-                                 f"(N >= 1, T >= 1), got shape {x.shape}")
+            if 0 in x.shape:
+                letters = [d.strip().lstrip("0123456789") for d in dims.split(",")]
+                empty = ", ".join(f"{d} >= 1" for d, n in zip(letters, x.shape) if n == 0)
+                raise ShapeError(f"{name}: expected {empty} (every size of ({dims}) at least 1: "
+                                 f"{_MEANING}), got shape {x.shape}")
     dtype = check_same_dtype(**{name: x for name, x, _ in specs if x is not None})
     return sizes, dtype
+
+
+def check_cache(name: str, cache, kind: type, producer: str):
+    """``cache`` must be the named cache ``producer`` returned (not a tuple of its fields, nor
+    another cell's cache); returns it, to be read by field."""
+    if not isinstance(cache, kind):
+        raise TypeError(f"{name}: expected the {kind.__name__} returned by {producer}, "
+                        f"got {type(cache).__name__}")
+    return cache
 
 
 def check_upstream(name: str, d, dims: str, sizes: dict[str, int], dtype: np.dtype) -> None:
@@ -33,6 +45,19 @@ def check_upstream(name: str, d, dims: str, sizes: dict[str, int], dtype: np.dty
         raise DTypeError(
             f"{name}: expected dtype {dtype} (the dtype of the forward pass), got {d.dtype}"
         )
+
+
+def kept_apart(a: np.ndarray, given) -> np.ndarray:
+    """``a``, or a copy of it when it shares memory with the caller's array ``given``: a cache
+    must not change when the caller later writes into what it passed in."""
+    return a.copy() if isinstance(given, np.ndarray) and np.may_share_memory(a, given) else a
+
+
+def read_only(a: np.ndarray) -> np.ndarray:
+    """``a`` marked read-only, in place (for arrays a cache shares with what a forward returns:
+    writing into a returned ``hs`` would silently change the backward pass)."""
+    a.flags.writeable = False
+    return a
 
 
 def zeros_if_none(h, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:

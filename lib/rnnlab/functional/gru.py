@@ -1,19 +1,27 @@
 """GRU, gate order r, z, n (as PyTorch), two biases: one step and a whole sequence.
 
     W_x (D, 3H), W_h (H, 3H), b_x (3H,), b_h (3H,)
-    r = sigmoid(x W_xr + b_xr + h_prev W_hr + b_hr)        reset gate
-    z = sigmoid(x W_xz + b_xz + h_prev W_hz + b_hz)        update gate
-    reset_after=True  (PyTorch, Keras default):  n = tanh(x W_xn + b_xn + r * (h_prev W_hn + b_hn))
-    reset_after=False (Cho et al. 2014, d2l):    n = tanh(x W_xn + b_xn + (r * h_prev) W_hn + b_hn)
-    h_next = (1 - z) * n + z * h_prev  =  n + z * (h_prev - n)
+    ax = x W_x + b_x  and  ah = h_prev W_h + b_h, each split into blocks r, z, n
+    r = sigmoid(ax_r + ah_r)                                reset gate
+    z = sigmoid(ax_z + ah_z)                                update gate
+    reset_after=True  (PyTorch, Keras default):  a_n = ax_n + r * ah_n
+    reset_after=False (Cho et al. 2014, d2l):    a_n = ax_n + rh W_hn + b_hn,  rh = r * h_prev
+    n = tanh(a_n)                                           candidate
+    h_next = (1 - z) * n + z * h_prev
+
+The names are the book's (the table on the notation page): ``ah_n`` is the page's a^h_n, ``rh``
+its rho = r * h_prev, and a leading ``d`` means the gradient of the loss.
+
+The step functions are the reference: ``gru_step_backward`` is the five phases of the book's
+page "The GRU backward pass in five phases", line for line. The sequence functions compute the
+same thing faster (tests prove they equal a loop of step functions): the input parts ``ax`` of
+every step come from one matrix product before the loop, every weight gradient from one matrix
+product after it, and the loop works on time-major memory (see ``_common.time_major``).
 
 With reset_after=True the whole recurrent product ``h_prev W_h`` is one matrix product per step.
 With reset_after=False the candidate needs ``r`` first, so each step takes two products:
-``h_prev W_h[:, :2H]`` for the gates, then ``(r * h_prev) W_h[:, 2H:]`` for the candidate.
-In that variant b_xn and b_hn are simply added, so they receive the same gradient.
-
-Speed: as for the LSTM, input projections before the time loop, weight gradients after it,
-time-major memory inside, and the r and z sigmoids from one ``np.exp`` call.
+``h_prev W_h[:, :2H]`` for the gates, then ``rh W_h[:, 2H:]`` for the candidate. In that variant
+b_xn and b_hn are simply added, so they receive the same gradient.
 """
 from __future__ import annotations
 
@@ -22,7 +30,17 @@ from typing import NamedTuple
 import numpy as np
 
 from .activations import sigmoid
-from ._common import batch_major, check_inputs, check_upstream, states_before, time_major, zeros_if_none
+from ._common import (
+    batch_major,
+    check_cache,
+    check_inputs,
+    check_upstream,
+    kept_apart,
+    read_only,
+    states_before,
+    time_major,
+    zeros_if_none,
+)
 
 __all__ = [
     "GRUStepCache",
@@ -45,7 +63,7 @@ class GRUStepCache(NamedTuple):
         r: (N, H) reset gate.
         z: (N, H) update gate.
         n: (N, H) candidate.
-        hn: (N, H) ``h_prev W_hn + b_hn`` when ``reset_after`` is True, else None.
+        ah_n: (N, H) ``h_prev W_hn + b_hn`` when ``reset_after`` is True, else None.
         rh: (N, H) ``r * h_prev`` when ``reset_after`` is False, else None.
         reset_after: the variant used.
     """
@@ -57,7 +75,7 @@ class GRUStepCache(NamedTuple):
     r: np.ndarray
     z: np.ndarray
     n: np.ndarray
-    hn: np.ndarray | None
+    ah_n: np.ndarray | None
     rh: np.ndarray | None
     reset_after: bool
 
@@ -72,7 +90,7 @@ class GRUCache(NamedTuple):
         W_h: (H, 3H) recurrent weights.
         hs: (N, T, H) every hidden state.
         gates: (N, T, 3H) activations r, z, n side by side.
-        hn: (N, T, H) ``h_prev W_hn + b_hn`` at every step when ``reset_after`` is True, else None.
+        ah_n: (N, T, H) ``h_prev W_hn + b_hn`` at every step when ``reset_after`` is True, else None.
         rh: (N, T, H) ``r * h_prev`` at every step when ``reset_after`` is False, else None.
         reset_after: the variant used.
     """
@@ -83,7 +101,7 @@ class GRUCache(NamedTuple):
     W_h: np.ndarray
     hs: np.ndarray
     gates: np.ndarray
-    hn: np.ndarray | None
+    ah_n: np.ndarray | None
     rh: np.ndarray | None
     reset_after: bool
 
@@ -95,26 +113,10 @@ def _check_gru(x_name, x, x_dims, h_name, h, W_x, W_h, b_x, b_h, reset_after):
                         ("W_h", W_h, "H, 3H"), ("b_x", b_x, "3H"), ("b_h", b_h, "3H"))
 
 
-def _sigmoid_of_negated(u: np.ndarray) -> np.ndarray:
-    """In place on ``u = -a``: ``sigmoid(a) = 1 / (1 + exp(-a))`` (one exp: cheaper than tanh)."""
-    with np.errstate(over="ignore"):  # exp(-a) = inf for very negative a: 1 / (1 + inf) = 0
-        np.exp(u, out=u)
-    u += 1
-    return np.divide(1, u, out=u)  # (np.reciprocal is slower)
-
-
-def _negate_rz(H: int, dtype) -> np.ndarray:
-    """(3H,) factors -1 on the r and z columns, 1 on n: folded into copies of the parameters,
-    they make the r and z pre-activations arrive negated, ready for ``_sigmoid_of_negated``."""
-    k = np.ones(3 * H, dtype)
-    k[: 2 * H] = -1
-    return k
-
-
-def _split(gates: np.ndarray):
-    """``(..., 3H)`` -> the three ``(..., H)`` views r, z, n."""
-    H = gates.shape[-1] // 3
-    return gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H :]
+def _split(a: np.ndarray):
+    """``(..., 3H)`` -> the three ``(..., H)`` views of blocks r, z, n."""
+    H = a.shape[-1] // 3
+    return a[..., :H], a[..., H : 2 * H], a[..., 2 * H :]
 
 
 def gru_step_forward(x, h_prev, W_x, W_h, b_x, b_h, reset_after=True):
@@ -130,25 +132,27 @@ def gru_step_forward(x, h_prev, W_x, W_h, b_x, b_h, reset_after=True):
     """
     _check_gru("x", x, "N, D", "h_prev", h_prev, W_x, W_h, b_x, b_h, reset_after)
     H = h_prev.shape[1]
-    ax = x @ W_x + b_x
+    ax_r, ax_z, ax_n = _split(x @ W_x + b_x)
     if reset_after:
-        ah = h_prev @ W_h + b_h
-        r = sigmoid(ax[:, :H] + ah[:, :H])
-        z = sigmoid(ax[:, H : 2 * H] + ah[:, H : 2 * H])
-        hn, rh = ah[:, 2 * H :], None
-        n = np.tanh(ax[:, 2 * H :] + r * hn)
+        ah_r, ah_z, ah_n = _split(h_prev @ W_h + b_h)
+    else:  # the candidate's recurrent product waits for r
+        ah_rz = h_prev @ W_h[:, : 2 * H] + b_h[: 2 * H]
+        ah_r, ah_z = ah_rz[:, :H], ah_rz[:, H:]
+    r = sigmoid(ax_r + ah_r)
+    z = sigmoid(ax_z + ah_z)
+    if reset_after:
+        rh = None
+        a_n = ax_n + r * ah_n
     else:
-        ah = h_prev @ W_h[:, : 2 * H] + b_h[: 2 * H]
-        r = sigmoid(ax[:, :H] + ah[:, :H])
-        z = sigmoid(ax[:, H : 2 * H] + ah[:, H:])
-        hn, rh = None, r * h_prev
-        n = np.tanh(ax[:, 2 * H :] + rh @ W_h[:, 2 * H :] + b_h[2 * H :])
-    h_next = n + z * (h_prev - n)
-    return h_next, GRUStepCache(x, h_prev, W_x, W_h, r, z, n, hn, rh, bool(reset_after))
+        ah_n, rh = None, r * h_prev
+        a_n = ax_n + rh @ W_h[:, 2 * H :] + b_h[2 * H :]
+    n = np.tanh(a_n)
+    h_next = (1 - z) * n + z * h_prev
+    return h_next, GRUStepCache(x, h_prev, W_x, W_h, r, z, n, ah_n, rh, bool(reset_after))
 
 
 def gru_step_backward(dh_next, cache: GRUStepCache):
-    """Backward pass of ``gru_step_forward``.
+    """Backward pass of ``gru_step_forward``, in the book's five phases.
 
     Args:
         dh_next: (N, H) gradient with respect to ``h_next``.
@@ -157,31 +161,56 @@ def gru_step_backward(dh_next, cache: GRUStepCache):
     Returns:
         dx (N, D), dh_prev (N, H), dW_x (D, 3H), dW_h (H, 3H), db_x (3H,), db_h (3H,).
     """
-    x, h_prev, W_x, W_h, r, z, n, hn, rh, reset_after = cache
-    N, H = h_prev.shape
-    check_upstream("dh_next", dh_next, "N, H", {"N": N, "H": H}, x.dtype)
-    dan = dh_next * (1 - z) * (1 - n * n)  # through h_next = (1 - z) n + z h_prev, then tanh
-    daz = dh_next * (h_prev - n) * z * (1 - z)
-    dh_prev = dh_next * z
-    if reset_after:
-        dar = dan * hn * r * (1 - r)
-        dah = np.concatenate([dar, daz, dan * r], axis=1)  # gradient w.r.t. h_prev W_h + b_h
-        dW_h = h_prev.T @ dah
-        dh_prev += dah @ W_h.T
-        db_h = dah.sum(axis=0)
+    c = check_cache("cache", cache, GRUStepCache, "gru_step_forward")
+    N, H = c.h_prev.shape
+    check_upstream("dh_next", dh_next, "N, H", {"N": N, "H": H}, c.x.dtype)
+    # phase 1, mix: h_next = (1 - z) n + z h_prev
+    dn = dh_next * (1 - c.z)
+    dz = dh_next * (c.h_prev - c.n)
+    dh_prev = dh_next * c.z  # the direct path; phases 3 and 5 add the others
+    # phase 2, candidate: n = tanh(a_n)
+    da_n = dn * (1 - c.n**2)
+    # phase 3, reset
+    if c.reset_after:  # a_n = ax_n + r * ah_n
+        dr = da_n * c.ah_n
+        dah_n = da_n * c.r
+    else:  # a_n = ax_n + rh W_hn + b_hn, with rh = r * h_prev
+        drh = da_n @ c.W_h[:, 2 * H :].T
+        dr = drh * c.h_prev
+        dh_prev += drh * c.r
+        dW_hn = c.rh.T @ da_n
+    # phase 4, gates: r = sigmoid(a_r), z = sigmoid(a_z)
+    da_r = dr * c.r * (1 - c.r)
+    da_z = dz * c.z * (1 - c.z)
+    # phase 5, matmul: ax = x W_x + b_x and ah = h_prev W_h + b_h
+    dax = np.concatenate([da_r, da_z, da_n], axis=1)  # (N, 3H)
+    dx, dW_x, db_x = dax @ c.W_x.T, c.x.T @ dax, dax.sum(axis=0)
+    if c.reset_after:
+        dah = np.concatenate([da_r, da_z, dah_n], axis=1)  # (N, 3H)
+        dW_h, db_h = c.h_prev.T @ dah, dah.sum(axis=0)
+        dh_prev += dah @ c.W_h.T
     else:
-        drh = dan @ W_h[:, 2 * H :].T
-        dar = drh * h_prev * r * (1 - r)
-        dah_rz = np.concatenate([dar, daz], axis=1)
-        dW_h = np.concatenate([h_prev.T @ dah_rz, rh.T @ dan], axis=1)
-        dh_prev += drh * r + dah_rz @ W_h[:, : 2 * H].T
-        db_h = np.concatenate([dah_rz.sum(axis=0), dan.sum(axis=0)])
-    dax = np.concatenate([dar, daz, dan], axis=1)  # gradient w.r.t. x W_x + b_x
-    return dax @ W_x.T, dh_prev, x.T @ dax, dW_h, dax.sum(axis=0), db_h
+        dah_rz = dax[:, : 2 * H]  # (N, 2H): r and z enter through h_prev W_h[:, :2H]
+        dW_h = np.concatenate([c.h_prev.T @ dah_rz, dW_hn], axis=1)
+        db_h = db_x.copy()  # b_h enters exactly where b_x does
+        dh_prev += dah_rz @ c.W_h[:, : 2 * H].T
+    return dx, dh_prev, dW_x, dW_h, db_x, db_h
+
+
+def _sigmoid_in_place(a: np.ndarray) -> np.ndarray:
+    """``a <- sigmoid(a) = 1 / (1 + exp(-a))`` without temporaries (the per-step r, z gates)."""
+    np.negative(a, out=a)
+    with np.errstate(over="ignore"):  # exp(-a) = inf for very negative a: 1 / (1 + inf) = 0
+        np.exp(a, out=a)
+    a += 1
+    return np.divide(1, a, out=a)  # (np.reciprocal is slower)
 
 
 def gru_forward(xs, h0, W_x, W_h, b_x, b_h, reset_after=True):
-    """A GRU over a whole batch of sequences.
+    """A GRU over a whole batch of sequences: a loop of ``gru_step_forward``, computed faster.
+
+    Equal (to rounding) to ``h_t, cache_t = gru_step_forward(xs[:, t], h_{t-1}, ...)`` for
+    t = 0..T-1 from ``h_{-1} = h0``; read the step function for the maths.
 
     Args:
         xs: (N, T, D) inputs, batch first.
@@ -190,63 +219,70 @@ def gru_forward(xs, h0, W_x, W_h, b_x, b_h, reset_after=True):
         reset_after: where the reset gate acts (see the module docstring).
 
     Returns:
-        hs: (N, T, H) every hidden state (a view of time-major memory: each step contiguous).
+        hs: (N, T, H) every hidden state, a read-only view of the cache's time-major memory
+        (copy it to change it: the backward pass reads it).
         cache: ``GRUCache``; ``cache.gates`` (N, T, 3H) holds the activations r, z, n.
     """
     sizes, dtype = _check_gru("xs", xs, "N, T, D", "h0", h0, W_x, W_h, b_x, b_h, reset_after)
     N, T, D, H = sizes["N"], sizes["T"], sizes["D"], sizes["H"]
-    h0 = zeros_if_none(h0, (N, H), dtype)
-    # Negated r and z columns (see _negate_rz), folded once into copies of the parameters.
-    k = _negate_rz(H, dtype)
-    W_x_k, W_h_k, b_x_k, b_h_k = W_x * k, W_h * k, b_x * k, b_h * k
-    # Input projections of all steps in one product. The recurrent biases that are plain
-    # additive terms (b_hr, b_hz, and b_hn when reset_after=False) are folded in here as well.
-    xs_tm = time_major(xs)  # (T, N, D)
-    gates = (xs_tm.reshape(T * N, D) @ W_x_k).reshape(T, N, 3 * H)
-    gates += b_x_k
-    if reset_after:
-        gates[..., : 2 * H] += b_h_k[: 2 * H]
-    else:
-        gates += b_h_k
+    h0 = kept_apart(zeros_if_none(h0, (N, H), dtype), h0)
+    xs_tm = kept_apart(time_major(xs), xs)  # (T, N, D)
+    # The input parts ax of every step in one product, plus the recurrent biases that are plain
+    # additive terms (b_hr, b_hz; and b_hn when reset_after=False). Step t then adds its
+    # recurrent part and applies the activations in place: ``gates[t]`` goes ax_t -> a_t ->
+    # (r, z, n). In place because a second (T, N, 3H) array costs about 10 % of the forward
+    # pass here (fresh memory is slow to touch the first time).
+    gates = (xs_tm.reshape(T * N, D) @ W_x).reshape(T, N, 3 * H)  # (T, N, 3H)
+    gates += b_x
+    gates[..., : 2 * H] += b_h[: 2 * H]
+    if not reset_after:
+        gates[..., 2 * H :] += b_h[2 * H :]
     hs = np.empty((T, N, H), dtype)
-    recurrent = np.empty((T, N, H), dtype)  # hn or rh, whichever the variant needs
+    recurrent = np.empty((T, N, H), dtype)  # ah_n (reset after) or rh (reset before)
     # Contiguous copies of the two column blocks: the per-step products run faster on them.
-    W_hrz_k, W_hn = np.ascontiguousarray(W_h_k[:, : 2 * H]), np.ascontiguousarray(W_h[:, 2 * H :])
-    b_hn = b_h[2 * H :]
-    ah_rz = np.empty((N, 2 * H), dtype)  # scratch for one step's recurrent products
-    ah_n = np.empty((N, H), dtype)
-    ah = np.empty((N, 3 * H), dtype)
+    W_h_rz, W_h_n = np.ascontiguousarray(W_h[:, : 2 * H]), np.ascontiguousarray(W_h[:, 2 * H :])
+    b_h_n = b_h[2 * H :]
+    # Scratch for one step's recurrent products, contiguous (faster products): reset after
+    # h W_h (N, 3H); reset before h W_h[:, :2H] (N, 2H), then rh W_h[:, 2H:] (N, H).
+    ah = np.empty((N, 3 * H), dtype) if reset_after else np.empty((N, 2 * H), dtype)
+    rh_W_h_n = np.empty((N, H), dtype)
     h = h0
     for t in range(T):
-        a = gates[t]  # input terms of step t (r, z negated); becomes r, z, n in place
-        a_rz, a_n = a[:, : 2 * H], a[:, 2 * H :]
+        rz, n = gates[t, :, : 2 * H], gates[t, :, 2 * H :]  # hold ax_t until overwritten
+        r, z = rz[:, :H], rz[:, H:]
         if reset_after:
-            np.matmul(h, W_h_k, out=ah)  # all three recurrent products at once
-            a_rz += ah[:, : 2 * H]
-            r = _sigmoid_of_negated(a_rz)[:, :H]
-            hn = np.add(ah[:, 2 * H :], b_hn, out=recurrent[t])
-            a_n += np.multiply(r, hn, out=ah_n)
+            np.matmul(h, W_h, out=ah)  # all three recurrent products at once
+            rz += ah[:, : 2 * H]
+            _sigmoid_in_place(rz)
+            ah_n = np.add(ah[:, 2 * H :], b_h_n, out=recurrent[t])
+            n += np.multiply(r, ah_n, out=rh_W_h_n)  # a_n = ax_n + r * ah_n
         else:
-            a_rz += np.matmul(h, W_hrz_k, out=ah_rz)
-            r = _sigmoid_of_negated(a_rz)[:, :H]
+            rz += np.matmul(h, W_h_rz, out=ah)
+            _sigmoid_in_place(rz)
             rh = np.multiply(r, h, out=recurrent[t])
-            a_n += np.matmul(rh, W_hn, out=ah_n)
-        n = np.tanh(a_n, out=a_n)
-        z = a[:, H : 2 * H]
-        h_t = hs[t]  # h_t = n + z * (h - n)
-        np.subtract(h, n, out=h_t)
+            n += np.matmul(rh, W_h_n, out=rh_W_h_n)  # a_n = ax_n + rh W_hn + b_hn
+        np.tanh(n, out=n)
+        # h_t = (1 - z) n + z h_prev, written n + z (h_prev - n): one product fewer.
+        h_t = np.subtract(h, n, out=hs[t])
         h_t *= z
         h_t += n
         h = h_t
-    recurrent = batch_major(recurrent)
-    hn, rh = (recurrent, None) if reset_after else (None, recurrent)
-    cache = GRUCache(batch_major(xs_tm), h0, W_x, W_h, batch_major(hs), batch_major(gates), hn, rh,
-                     bool(reset_after))
-    return batch_major(hs), cache
+    recurrent = read_only(batch_major(recurrent))
+    ah_n, rh = (recurrent, None) if reset_after else (None, recurrent)
+    hs = read_only(batch_major(hs))
+    cache = GRUCache(read_only(batch_major(xs_tm)), read_only(h0), W_x, W_h, hs,
+                     read_only(batch_major(gates)), ah_n, rh, bool(reset_after))
+    return hs, cache
 
 
 def gru_backward(dhs, cache: GRUCache):
-    """Backpropagation through time for ``gru_forward``.
+    """Backpropagation through time for ``gru_forward``: a loop of ``gru_step_backward``, faster.
+
+    Equal (to rounding) to running ``gru_step_backward(dhs[:, t] + dh_{t+1}, cache_t)`` for
+    t = T-1..0, where ``dh_{t+1}`` is the ``dh_prev`` of the step after (zeros after the last)
+    and the weight gradients are summed over the steps. The five phases are the same; what does
+    not depend on the gradient arriving from step t+1 is computed for all steps before the loop,
+    and every weight gradient is one product after it.
 
     Args:
         dhs: (N, T, H) gradient of the loss with respect to every hidden state.
@@ -255,64 +291,70 @@ def gru_backward(dhs, cache: GRUCache):
     Returns:
         dxs (N, T, D), dh0 (N, H), dW_x (D, 3H), dW_h (H, 3H), db_x (3H,), db_h (3H,).
     """
-    xs, h0, W_x, W_h, hs, gates, hn, rh, reset_after = cache
-    N, T, D = xs.shape
-    H = h0.shape[1]
-    check_upstream("dhs", dhs, "N, T, H", {"N": N, "T": T, "H": H}, xs.dtype)
-    # Time-major (T, N, .) working copies; no copy for the cache's arrays, already time-major.
-    xs, hs, gates, dhs = (time_major(a) for a in (xs, hs, gates, dhs))
-    hn, rh = (None if a is None else time_major(a) for a in (hn, rh))
+    c = check_cache("cache", cache, GRUCache, "gru_forward")
+    N, T, D = c.xs.shape
+    H = c.h0.shape[1]
+    dtype = c.xs.dtype
+    check_upstream("dhs", dhs, "N, T, H", {"N": N, "T": T, "H": H}, dtype)
+    # Time-major (T, N, .) working arrays; no copy for the cache's arrays, already time-major.
+    xs, hs, gates, dhs = (time_major(a) for a in (c.xs, c.hs, c.gates, dhs))
     r, z, n = _split(gates)
-    hs_prev = states_before(hs, h0)
-    # da (T, N, 3H) becomes the gradient with respect to the pre-activations of r, z, n.
-    # Each column first holds the factor that does not depend on the recurrence, computed for
-    # all steps at once; the loop then multiplies in the gradient arriving at that step.
-    da = np.empty((T, N, 3 * H), xs.dtype)
-    dar, daz, da_n_cols = _split(da)
-    np.subtract(1, r, out=dar)  # sigmoid'(a_r) * (what r multiplies)
-    dar *= r
-    dar *= hn if reset_after else hs_prev
-    np.subtract(1, z, out=daz)  # sigmoid'(a_z) * dh_t/dz_t
-    daz *= z
-    daz *= hs_prev - n
-    # With reset_after=True the n columns of da hold dan * r during the loop (the gradient
-    # w.r.t. h_prev W_hn + b_hn); dan itself lives in its own array.
-    dan = np.empty((T, N, H), xs.dtype) if reset_after else da_n_cols
-    np.multiply(n, n, out=dan)  # tanh'(a_n) * dh_t/dn_t
-    np.subtract(1, dan, out=dan)
-    dan *= 1 - z
-    # Row-major copies of the transposed weights: faster per-step products than transposed views.
-    W_h_T = np.ascontiguousarray(W_h.T)  # (3H, H)
-    W_hrz_T, W_hn_T = W_h_T[: 2 * H], W_h_T[2 * H :]
-    dh = np.zeros((N, H), xs.dtype)  # gradient from step t+1 into h_t
-    dh_t = np.empty((N, H), xs.dtype)
-    drh = np.empty((N, H), xs.dtype)
-    for t in range(T - 1, -1, -1):
-        np.add(dhs[t], dh, out=dh_t)
-        dan[t] *= dh_t
-        daz[t] *= dh_t
-        if reset_after:
-            dar[t] *= dan[t]
-            np.multiply(dan[t], r[t], out=da_n_cols[t])
-            np.matmul(da[t], W_h_T, out=dh)
-        else:
-            np.matmul(dan[t], W_hn_T, out=drh)  # gradient w.r.t. r * h_prev
-            dar[t] *= drh
-            np.matmul(da[t, :, : 2 * H], W_hrz_T, out=dh)
-            dh += np.multiply(drh, r[t], out=drh)
-        dh += np.multiply(dh_t, z[t], out=dh_t)  # the direct path h_t = ... + z * h_prev
-    da_2d = da.reshape(T * N, 3 * H)
-    hs_prev_2d = hs_prev.reshape(T * N, H)
-    if reset_after:
-        dW_h, db_h = hs_prev_2d.T @ da_2d, da_2d.sum(axis=0)  # recurrent side: dan * r
-        da_n_cols[...] = dan  # the input side of n sees dan itself
-        db_x = da_2d.sum(axis=0)
+    hs_prev = states_before(hs, c.h0)  # (T, N, H) the state entering each step
+    # Phases 1, 2 and 4 multiply the arriving gradient dh_t by factors known before the loop:
+    # (written with out= and in place: each temporary of this size costs time here)
+    one_minus_z = np.subtract(1, z)  # (T, N, H)
+    dn_to_da_n = np.multiply(n, n)  # (T, N, H) da_n = dh_t * this        (phases 1, 2)
+    np.subtract(1, dn_to_da_n, out=dn_to_da_n)
+    dn_to_da_n *= one_minus_z
+    dh_to_da_z = np.subtract(hs_prev, n)  # (T, N, H) da_z = dh_t * this  (phases 1, 4)
+    dh_to_da_z *= z
+    dh_to_da_z *= one_minus_z
+    # Phase 3 then 4: da_r = (gradient w.r.t. what r multiplies) * (that factor) * r (1 - r).
+    dr_to_da_r = np.subtract(1, r)  # (T, N, H)
+    dr_to_da_r *= r
+    dr_to_da_r *= time_major(c.ah_n) if c.reset_after else hs_prev
+    # The gradients w.r.t. the pre-activations, kept where phase 5 reads them:
+    # reset after, dah (T, N, 3H) = [da_r | da_z | dah_n] is the gradient w.r.t. ah (the r and z
+    # blocks equal those of ax), and da_n (T, N, H) has its own array;
+    # reset before, dah_rz = [da_r | da_z] and da_n are the two blocks of one (T, N, 3H) array.
+    if c.reset_after:
+        dah = np.empty((T, N, 3 * H), dtype)
+        da_rz, dah_n, da_n = dah[..., : 2 * H], dah[..., 2 * H :], np.empty((T, N, H), dtype)
     else:
-        dW_h = np.concatenate(
-            [hs_prev_2d.T @ da_2d[:, : 2 * H], rh.reshape(T * N, H).T @ da_2d[:, 2 * H :]], axis=1
-        )
-        db_x = da_2d.sum(axis=0)
+        dax = np.empty((T, N, 3 * H), dtype)
+        da_rz, da_n = dax[..., : 2 * H], dax[..., 2 * H :]
+    da_r, da_z = da_rz[..., :H], da_rz[..., H:]
+    # Row-major copies of the transposed weights: faster per-step products than transposed views.
+    W_h_T = np.ascontiguousarray(c.W_h.T)  # (3H, H)
+    W_h_rz_T, W_h_n_T = W_h_T[: 2 * H], W_h_T[2 * H :]
+    dh_next = np.zeros((N, H), dtype)  # dh_prev of step t+1: the gradient into h_t from later
+    dh_t = np.empty((N, H), dtype)  # everything arriving at h_t
+    drh = np.empty((N, H), dtype)
+    for t in range(T - 1, -1, -1):
+        np.add(dhs[t], dh_next, out=dh_t)
+        np.multiply(dh_t, dn_to_da_n[t], out=da_n[t])
+        np.multiply(dh_t, dh_to_da_z[t], out=da_z[t])
+        if c.reset_after:
+            np.multiply(da_n[t], dr_to_da_r[t], out=da_r[t])
+            np.multiply(da_n[t], r[t], out=dah_n[t])
+            np.matmul(dah[t], W_h_T, out=dh_next)
+        else:
+            np.matmul(da_n[t], W_h_n_T, out=drh)
+            np.multiply(drh, dr_to_da_r[t], out=da_r[t])
+            np.matmul(da_rz[t], W_h_rz_T, out=dh_next)
+            dh_next += np.multiply(drh, r[t], out=drh)
+        dh_next += np.multiply(dh_t, z[t], out=dh_t)  # the direct path of phase 1
+    # Phase 5 for all steps at once, block by block (ax = x W_x + b_x gets [da_rz | da_n]).
+    da_rz_2d, da_n_2d = da_rz.reshape(T * N, 2 * H), da_n.reshape(T * N, H)
+    xs_2d, hs_prev_2d = xs.reshape(T * N, D), hs_prev.reshape(T * N, H)
+    dxs = (da_rz_2d @ c.W_x[:, : 2 * H].T + da_n_2d @ c.W_x[:, 2 * H :].T).reshape(T, N, D)
+    dW_x = np.concatenate([xs_2d.T @ da_rz_2d, xs_2d.T @ da_n_2d], axis=1)
+    db_x = np.concatenate([da_rz_2d.sum(axis=0), da_n_2d.sum(axis=0)])
+    if c.reset_after:
+        dah_2d = dah.reshape(T * N, 3 * H)
+        dW_h, db_h = hs_prev_2d.T @ dah_2d, dah_2d.sum(axis=0)
+    else:
+        rhs_2d = time_major(c.rh).reshape(T * N, H)
+        dW_h = np.concatenate([hs_prev_2d.T @ da_rz_2d, rhs_2d.T @ da_n_2d], axis=1)
         db_h = db_x.copy()  # b_h enters exactly where b_x does
-    dxs = (da_2d @ W_x.T).reshape(T, N, D)
-    dW_x = xs.reshape(T * N, D).T @ da_2d
-    return batch_major(dxs), dh, dW_x, dW_h, db_x, db_h
+    return batch_major(dxs), dh_next, dW_x, dW_h, db_x, db_h

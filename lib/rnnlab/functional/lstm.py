@@ -5,9 +5,12 @@
     c_next = f * c_prev + i * g
     h_next = o * tanh(c_next)
 
-Speed: the three sigmoids and the tanh share one ``np.exp`` call (see ``_exp_factors``). The
-sequence functions compute the input projection of every step before the loop and every
-weight gradient after it, and work on time-major memory (see ``_common.time_major``).
+The step functions are the reference: ``lstm_step_backward`` is the four phases of the book's
+page "The LSTM backward pass" (output line, cell line, non-linearities, matrix products), in its
+names. The sequence functions compute the same thing faster (tests prove they equal a loop of
+step functions): the input projection of every step before the loop, every weight gradient
+after it, time-major memory inside (see ``_common.time_major``), and the three sigmoids and the
+tanh of a step from one ``np.exp`` call (see ``_exp_factors``).
 """
 from __future__ import annotations
 
@@ -16,7 +19,17 @@ from typing import NamedTuple
 import numpy as np
 
 from .activations import sigmoid
-from ._common import batch_major, check_inputs, check_upstream, states_before, time_major, zeros_if_none
+from ._common import (
+    batch_major,
+    check_cache,
+    check_inputs,
+    check_upstream,
+    kept_apart,
+    read_only,
+    states_before,
+    time_major,
+    zeros_if_none,
+)
 
 __all__ = [
     "LSTMStepCache",
@@ -160,19 +173,31 @@ def lstm_step_backward(dh_next, dc_next, cache: LSTMStepCache):
     Returns:
         dx (N, D), dh_prev (N, H), dc_prev (N, H), dW_x (D, 4H), dW_h (H, 4H), db (4H,).
     """
-    x, h_prev, c_prev, W_x, W_h, i, f, g, o, c_next, tanh_c = cache
-    sizes = {"N": h_prev.shape[0], "H": h_prev.shape[1]}
-    check_upstream("dh_next", dh_next, "N, H", sizes, x.dtype)
-    check_upstream("dc_next", dc_next, "N, H", sizes, x.dtype)
-    dc = dc_next + dh_next * o * (1 - tanh_c * tanh_c)  # c_next feeds h_next through tanh
-    # Gradients with respect to the four gate activations, then through each activation.
-    dgates = np.concatenate([dc * g, dc * c_prev, dc * i, dh_next * tanh_c], axis=1)
-    da = dgates * _gate_derivatives(np.concatenate([i, f, g, o], axis=1))
-    return da @ W_x.T, da @ W_h.T, dc * f, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+    c = check_cache("cache", cache, LSTMStepCache, "lstm_step_forward")
+    sizes = {"N": c.h_prev.shape[0], "H": c.h_prev.shape[1]}
+    check_upstream("dh_next", dh_next, "N, H", sizes, c.x.dtype)
+    check_upstream("dc_next", dc_next, "N, H", sizes, c.x.dtype)
+    tau = c.tanh_c
+    # phase 1, output line: h_next = o * tanh(c_next); c_next also feeds h_next in this step
+    do = dh_next * tau
+    dc = dc_next + dh_next * c.o * (1 - tau**2)
+    # phase 2, cell line: c_next = f * c_prev + i * g
+    df, di, dg = dc * c.c_prev, dc * c.g, dc * c.i
+    dc_prev = dc * c.f  # the cell-state path: only the forget gate
+    # phase 3, non-linearities, from the stored outputs
+    da_i, da_f = di * c.i * (1 - c.i), df * c.f * (1 - c.f)
+    da_g, da_o = dg * (1 - c.g**2), do * c.o * (1 - c.o)
+    # phase 4, matrix products: a = x W_x + h_prev W_h + b
+    da = np.concatenate([da_i, da_f, da_g, da_o], axis=1)  # (N, 4H)
+    return (da @ c.W_x.T, da @ c.W_h.T, dc_prev, c.x.T @ da, c.h_prev.T @ da,
+            da.sum(axis=0))
 
 
 def lstm_forward(xs, h0, c0, W_x, W_h, b):
-    """An LSTM over a whole batch of sequences.
+    """An LSTM over a whole batch of sequences: a loop of ``lstm_step_forward``, computed faster.
+
+    Equal (to rounding) to ``h_t, c_t, cache_t = lstm_step_forward(xs[:, t], h_{t-1}, c_{t-1},
+    ...)`` for t = 0..T-1 from ``(h0, c0)``; read the step function for the maths.
 
     Args:
         xs: (N, T, D) inputs, batch first.
@@ -181,19 +206,19 @@ def lstm_forward(xs, h0, c0, W_x, W_h, b):
         W_x: (D, 4H), W_h: (H, 4H), b: (4H,) stacked parameters, gate order i, f, g, o.
 
     Returns:
-        hs: (N, T, H) every hidden state; cs: (N, T, H) every cell state (views of
-        time-major memory: each step contiguous).
+        hs: (N, T, H) every hidden state; cs: (N, T, H) every cell state (read-only views of
+        the cache's time-major memory; copy them to change them: the backward pass reads them).
         cache: ``LSTMCache``; ``cache.gates`` (N, T, 4H) holds the activations i, f, g, o.
     """
     sizes, dtype = check_inputs(("xs", xs, "N, T, D"), ("W_x", W_x, "D, 4H"), ("h0", h0, "N, H"),
                                 ("c0", c0, "N, H"), ("W_h", W_h, "H, 4H"), ("b", b, "4H"))
     N, T, D, H = sizes["N"], sizes["T"], sizes["D"], sizes["H"]
-    h0 = zeros_if_none(h0, (N, H), dtype)
-    c0 = zeros_if_none(c0, (N, H), dtype)
+    h0 = kept_apart(zeros_if_none(h0, (N, H), dtype), h0)
+    c0 = kept_apart(zeros_if_none(c0, (N, H), dtype), c0)
     # The exponent factors of _activate, folded once into copies of the parameters.
     k = _exp_factors(H, dtype)
     W_x_k, W_h_k, b_k = W_x * k, W_h * k, b * k
-    xs_tm = time_major(xs)  # (T, N, D)
+    xs_tm = kept_apart(time_major(xs), xs)  # (T, N, D)
     # Input projections of all steps in one product; the recurrent product is added per step.
     gates = (xs_tm.reshape(T * N, D) @ W_x_k).reshape(T, N, 4 * H)
     gates += b_k
@@ -212,13 +237,18 @@ def lstm_forward(xs, h0, c0, W_x, W_h, b):
         np.tanh(cs[t], out=tanh_cs[t])
         np.multiply(o, tanh_cs[t], out=hs[t])
         h, c = hs[t], cs[t]
-    cache = LSTMCache(batch_major(xs_tm), h0, c0, W_x, W_h, batch_major(hs), batch_major(cs),
-                      batch_major(gates), batch_major(tanh_cs))
-    return batch_major(hs), batch_major(cs), cache
+    hs, cs = read_only(batch_major(hs)), read_only(batch_major(cs))
+    cache = LSTMCache(read_only(batch_major(xs_tm)), read_only(h0), read_only(c0), W_x, W_h, hs, cs,
+                      read_only(batch_major(gates)), read_only(batch_major(tanh_cs)))
+    return hs, cs, cache
 
 
 def lstm_backward(dhs, cache: LSTMCache, dc_last=None):
-    """Backpropagation through time for ``lstm_forward``.
+    """Backpropagation through time for ``lstm_forward``: a loop of ``lstm_step_backward``, faster.
+
+    Equal (to rounding) to running ``lstm_step_backward(dhs[:, t] + dh_{t+1}, dc_{t+1}, cache_t)``
+    for t = T-1..0, where ``dh_{t+1}, dc_{t+1}`` are the ``dh_prev, dc_prev`` of the step after
+    (zeros, and ``dc_last``, after the last) and the weight gradients are summed over the steps.
 
     Args:
         dhs: (N, T, H) gradient of the loss with respect to every hidden state.
@@ -229,6 +259,7 @@ def lstm_backward(dhs, cache: LSTMCache, dc_last=None):
     Returns:
         dxs (N, T, D), dh0 (N, H), dc0 (N, H), dW_x (D, 4H), dW_h (H, 4H), db (4H,).
     """
+    cache = check_cache("cache", cache, LSTMCache, "lstm_forward")
     N, T, D = cache.xs.shape
     H = cache.h0.shape[1]
     dtype = cache.xs.dtype

@@ -13,7 +13,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._common import batch_major, check_inputs, check_upstream, states_before, time_major, zeros_if_none
+from ._common import (
+    batch_major,
+    check_cache,
+    check_inputs,
+    check_upstream,
+    kept_apart,
+    read_only,
+    states_before,
+    time_major,
+    zeros_if_none,
+)
 
 __all__ = [
     "RNNStepCache",
@@ -91,15 +101,18 @@ def rnn_step_backward(dh_next, cache: RNNStepCache):
     Returns:
         dx (N, D), dh_prev (N, H), dW_x (D, H), dW_h (H, H), db (H,).
     """
-    x, h_prev, W_x, W_h, h_next = cache
-    N, H = h_next.shape
-    check_upstream("dh_next", dh_next, "N, H", {"N": N, "H": H}, h_next.dtype)
-    da = dh_next * (1 - h_next * h_next)  # through tanh: d tanh(a)/da = 1 - tanh(a)**2
-    return da @ W_x.T, da @ W_h.T, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+    c = check_cache("cache", cache, RNNStepCache, "rnn_step_forward")
+    N, H = c.h_next.shape
+    check_upstream("dh_next", dh_next, "N, H", {"N": N, "H": H}, c.h_next.dtype)
+    da = dh_next * (1 - c.h_next**2)  # through tanh: d tanh(a)/da = 1 - tanh(a)**2
+    return da @ c.W_x.T, da @ c.W_h.T, c.x.T @ da, c.h_prev.T @ da, da.sum(axis=0)
 
 
 def rnn_forward(xs, h0, W_x, W_h, b):
-    """A tanh RNN over a whole batch of sequences.
+    """A tanh RNN over a whole batch of sequences: a loop of ``rnn_step_forward``, faster.
+
+    Equal (to rounding) to ``h_t, cache_t = rnn_step_forward(xs[:, t], h_{t-1}, ...)`` for
+    t = 0..T-1 from ``h_{-1} = h0``.
 
     Args:
         xs: (N, T, D) inputs, batch first.
@@ -108,14 +121,15 @@ def rnn_forward(xs, h0, W_x, W_h, b):
 
     Returns:
         hs: (N, T, H) the hidden state after every step (``hs[:, -1]`` is the final state),
-        a view of time-major memory (each step contiguous).
+        a read-only view of the cache's time-major memory (copy it to change it: the backward
+        pass reads it).
         cache: ``RNNCache`` for ``rnn_backward``.
     """
     sizes, dtype = check_inputs(("xs", xs, "N, T, D"), ("W_x", W_x, "D, H"), ("h0", h0, "N, H"),
                                 ("W_h", W_h, "H, H"), ("b", b, "H"))
     N, T, D, H = sizes["N"], sizes["T"], sizes["D"], sizes["H"]
-    h0 = zeros_if_none(h0, (N, H), dtype)
-    xs_tm = time_major(xs)  # (T, N, D)
+    h0 = kept_apart(zeros_if_none(h0, (N, H), dtype), h0)
+    xs_tm = kept_apart(time_major(xs), xs)  # (T, N, D)
     # The input part of every step at once: one (T*N, D) x (D, H) product.
     hs = (xs_tm.reshape(T * N, D) @ W_x).reshape(T, N, H)
     hs += b
@@ -126,11 +140,16 @@ def rnn_forward(xs, h0, W_x, W_h, b):
         h_t += np.matmul(h, W_h, out=ah)
         np.tanh(h_t, out=h_t)
         h = h_t
-    return batch_major(hs), RNNCache(batch_major(xs_tm), h0, W_x, W_h, batch_major(hs))
+    hs = read_only(batch_major(hs))
+    return hs, RNNCache(read_only(batch_major(xs_tm)), read_only(h0), W_x, W_h, hs)
 
 
 def rnn_backward(dhs, cache: RNNCache):
-    """Backpropagation through time for ``rnn_forward``.
+    """Backpropagation through time for ``rnn_forward``: a loop of ``rnn_step_backward``, faster.
+
+    Equal (to rounding) to running ``rnn_step_backward(dhs[:, t] + dh_{t+1}, cache_t)`` for
+    t = T-1..0 (``dh_{t+1}``: the ``dh_prev`` of the step after; zeros after the last), the
+    weight gradients summed over the steps.
 
     Args:
         dhs: (N, T, H) gradient of the loss with respect to every hidden state (zeros at
@@ -141,7 +160,7 @@ def rnn_backward(dhs, cache: RNNCache):
         dxs (N, T, D), dh0 (N, H), dW_x (D, H), dW_h (H, H), db (H,).
         ``dh0`` is returned even when ``h0`` was ``None`` (the gradient at the zero state).
     """
-    xs, h0, W_x, W_h, hs = cache
+    xs, h0, W_x, W_h, hs = check_cache("cache", cache, RNNCache, "rnn_forward")
     N, T, D = xs.shape
     H = h0.shape[1]
     check_upstream("dhs", dhs, "N, T, H", {"N": N, "T": T, "H": H}, hs.dtype)
