@@ -39,7 +39,11 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 CELLS = ("rnn", "lstm", "gru")
-IMPLS = ("rnnlab", "torch", "naive")
+IMPLS = ("rnnlab", "torch", "naive", "gemm", "gemm_loop")
+# The physical floor of this design: only its matrix products, at the model's shapes (see
+# ``gemm_step``); "gemm_loop" is the part of them made one time step at a time.
+FLOORS = ("gemm", "gemm_loop")
+TARGET_VS_FLOOR = 1.25  # rnnlab's step time / the GEMM floor's
 SIZES = {"N": 32, "T": 64, "E": 256, "H": 256, "V": 65}
 TARGET_VS_TORCH = 0.8  # rnnlab / torch at 1 thread, every cell (issue 3)
 TARGET_VS_NAIVE = 20.0
@@ -101,6 +105,48 @@ def naive_step(cell: str, rows: int):
     inputs, targets = make_batch(s["N"], s["T"], s["V"])
     inputs, targets = inputs[:rows], targets[:rows]
     return (lambda: naive.loss_and_grads(model.params, cell, inputs, targets)), inputs.size
+
+
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+def gemm_step(cell: str, loop_only: bool = False, dtype=np.float32):
+    """The matrix products of one rnnlab training step and nothing else: the floor a step of
+    this design cannot beat, whatever the element-wise work costs.
+
+    Before the loop: the input projection (T*N, E) x (E, GH), G = 1, 4, 3 for RNN, LSTM, GRU.
+    Per step, forward and backward: (N, H) x (H, GH) and (N, GH) x (GH, H).
+    After the loop: the logits (T*N, H) x (H, V) and their two gradient products, then
+    dxs, dW_x and dW_h, each a product over all T*N rows.
+    With ``loop_only`` only the per-step products run (the share the loop must pay one step
+    at a time, where small matrices run below the BLAS peak).
+    """
+    s = SIZES
+    N, T, E, H, V = s["N"], s["T"], s["E"], s["H"], s["V"]
+    GH = GATES[cell] * H
+    rng = np.random.default_rng(0)
+    a = {name: rng.standard_normal(shape).astype(dtype) for name, shape in {
+        "xs": (T * N, E), "W_x": (E, GH), "W_h": (H, GH), "W_y": (H, V), "hs": (T * N, H),
+        "dlogits": (T * N, V), "das": (T * N, GH), "h": (N, H), "da": (N, GH)}.items()}
+    W_h_T = np.ascontiguousarray(a["W_h"].T)
+    out_step, out_back = np.empty((N, GH), dtype), np.empty((N, H), dtype)
+
+    def loop():
+        for _ in range(T):
+            np.matmul(a["h"], a["W_h"], out=out_step)
+        for _ in range(T):
+            np.matmul(a["da"], W_h_T, out=out_back)
+
+    def step():
+        if not loop_only:
+            a["xs"] @ a["W_x"]
+            a["hs"] @ a["W_y"]
+        loop()
+        if not loop_only:
+            a["hs"].T @ a["dlogits"], a["dlogits"] @ a["W_y"].T
+            a["das"] @ a["W_x"].T, a["xs"].T @ a["das"], a["hs"].T @ a["das"]
+
+    return step, N * T
 
 
 def check_naive_matches_rnnlab() -> float:
@@ -171,6 +217,8 @@ def _make_step(cell: str, impl: str, naive_rows: int):
         return rnnlab_step(cell)
     if impl == "torch":
         return torch_step(cell)
+    if impl in FLOORS:
+        return gemm_step(cell, loop_only=impl == "gemm_loop")
     return naive_step(cell, naive_rows)
 
 
@@ -269,6 +317,20 @@ def _cpu_model() -> str:
     return platform.processor()
 
 
+def floor_line(rnnlab: dict, gemm: dict, gemm_loop: dict | None, mark: bool) -> str:
+    """How far a step is from its GEMM floor, and where the rest of the time goes."""
+    step, floor = rnnlab["seconds_per_step"], gemm["seconds_per_step"]
+    ratio = step / floor
+    flag = "" if not mark else (" ok" if ratio <= TARGET_VS_FLOOR else " MISS")
+    parts = [f"GEMM floor {floor * 1e3:.1f} ms, rnnlab {step * 1e3:.1f} ms = {ratio:.2f}x the floor{flag}"]
+    if gemm_loop:
+        loop = gemm_loop["seconds_per_step"]
+        parts.append(f"per-step products {loop * 1e3:.1f} ms, products over all steps "
+                     f"{(floor - loop) * 1e3:.1f} ms, the rest (element-wise work, embedding, "
+                     f"softmax, Python) {(step - floor) * 1e3:.1f} ms")
+    return "; ".join(parts)
+
+
 def table(rows: list[dict]) -> str:
     """Throughput per cell and thread count, with the ratios the targets are stated in."""
     by = {(r["cell"], r["impl"], r["threads"]): r for r in rows}
@@ -281,7 +343,8 @@ def table(rows: list[dict]) -> str:
             if got["rnnlab"] is None:
                 continue
             speed = {k: (v["tokens_per_s"] if v else None) for k, v in got.items()}
-            mem = "/".join(f"{v['peak_mem_mb']:.0f}" if v else "-" for v in got.values())
+            mem = "/".join(f"{got[i]['peak_mem_mb']:.0f}" if got[i] else "-"
+                           for i in ("rnnlab", "torch", "naive"))
 
             def ratio(other, target):
                 if speed[other] is None:
@@ -294,7 +357,11 @@ def table(rows: list[dict]) -> str:
             lines.append(f"{cell:<5} {threads:>3} {speed['rnnlab']:>13,.0f} {fmt(speed['torch'])} "
                          f"{fmt(speed['naive'])} {ratio('torch', TARGET_VS_TORCH)} "
                          f"{ratio('naive', TARGET_VS_NAIVE)}  {mem}")
-    lines.append(f"targets at 1 thread: rnnlab/torch >= {TARGET_VS_TORCH}x, rnnlab/naive >= {TARGET_VS_NAIVE:.0f}x")
+            if got.get("gemm"):
+                lines.append("      " + floor_line(got["rnnlab"], got["gemm"], got.get("gemm_loop"),
+                                                   mark=threads == 1))
+    lines.append(f"targets at 1 thread: rnnlab/torch >= {TARGET_VS_TORCH}x, rnnlab/naive >= {TARGET_VS_NAIVE:.0f}x, "
+                 f"rnnlab time <= {TARGET_VS_FLOOR}x the GEMM floor")
     busy = [r for r in rows if r["threads"] == 1 and r["cpu_share"] < 0.9]
     if busy:
         worst = min(busy, key=lambda r: r["cpu_share"])
@@ -338,11 +405,11 @@ def main(argv=None) -> None:
     print(f"{env['processor']}, {env['cpu_count']} CPUs; OPENBLAS_* = {env['openblas_env'] or 'unset'}")
     rows = []
     memory = {(cell, impl): _subprocess("--memory", cell, impl, args=args)
-              for cell in args.cells for impl in impls}
+              for cell in args.cells for impl in impls if impl not in FLOORS}
     for threads in args.threads:
         for cell in args.cells:
             for row in _subprocess("--worker", cell, str(threads), *impls, args=args):
-                row["peak_mem_mb"] = memory[cell, row["impl"]]
+                row["peak_mem_mb"] = memory.get((cell, row["impl"]))
                 print(f"  {cell:<5} {row['impl']:<7} {threads} thread(s): {row['tokens_per_s']:>10,.0f} tokens/s",
                       flush=True)
                 rows.append(row)
