@@ -35,10 +35,17 @@ GRU, gate order r, z, n (as PyTorch), two biases
 Names
     ``h_prev``, ``h_next``, ``c_prev``, ``c_next``; ``dX`` is dLoss/dX (``dh_next``, ``dW_x``);
     plurals for whole sequences (``xs``, ``hs``). Backward functions return gradients in the
-    order of the forward function's inputs.
+    order of the forward function's inputs. Intermediate quantities have one name each, the
+    same in the library, the book and the exercises (GRU: ``ax``, ``ah``, ``ah_n``, ``a_n``,
+    ``rh``; their gradients ``da_n``, ``dah_n``, ...): the table is on the book's notation page.
 
 Rules every function follows
-    * Caches are named tuples, never anonymous tuples.
+    * Caches are named tuples, never anonymous tuples; backward functions read them by field
+      and refuse anything but the cache their forward function returned.
+    * The step functions are the reference (written as the book derives them); each sequence
+      function equals a loop of its step function (tests prove it) and is the fast path.
+    * What a forward function returns cannot change its cache: returned states are read-only
+      views, and arrays the caller passed in are copied when the cache would keep them.
     * No function modifies its inputs or the upstream gradient.
     * Functions preserve the float dtype they are given (float64 for gradient checks,
       float32 for speed); mixing dtypes is an error.
