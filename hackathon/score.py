@@ -124,7 +124,8 @@ def ingest(submission: Path, tmp: Path, budget: str, limits: Limits, seed: int, 
         bwrap = bwrap_path()
         if bwrap is not None:
             public = {p.resolve() for p in SPLIT_PATHS.values()}
-            hidden = [HIDDEN_DIR] + ([test_path] if test_path not in public else [])
+            visible = test_path not in public and not test_path.is_relative_to(HIDDEN_DIR)
+            hidden = [HIDDEN_DIR] + ([test_path] if visible else [])
             command = sandboxed(command, workdir=out, readonly=[ROOT, code], hidden=hidden, bwrap=bwrap)
         elif not unsafe:
             return {"status": "no_sandbox", "message": BWRAP_MISSING}, out
