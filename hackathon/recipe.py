@@ -16,8 +16,10 @@ A recipe names everything the harness needs and nothing it runs::
   ``num_layers``, ``dropout``, ``reset_after``, ``dtype``); the vocabulary size is the shared one.
 * ``optimizer``: ``name`` one of ``rnnlab.optim.OPTIMIZERS`` (SGD, Adagrad, RMSProp, Adam) and
   that optimizer's own hyperparameters by name; ``"update_scale": "1/m"`` (Adagrad only) is the
-  source notebook's variant: each update is divided by the number of sentences in its batch
-  *after* Adagrad's normalisation (so it does not cancel, unlike a factor on the gradient).
+  source notebook's variant: each update is divided by m, the number of training sentences,
+  *after* Adagrad's normalisation (so it does not cancel, unlike a factor on the gradient);
+  with ``batch_size`` 1 there is an update per sentence, as in the notebook
+  (``submissions/baseline_source.json``).
 * ``batch_size`` (sentences per update, reshuffled every epoch), ``clip_value`` and/or
   ``clip_norm`` (optional).
 * Either ``steps`` (updates per budget) with an optional ``schedule`` ``{"every": k, "factor": f}``
@@ -48,7 +50,7 @@ if str(HERE) not in sys.path:
 
 from hackdata import batches, build_vocab, load_split  # noqa: E402
 from rnnlab.model import LanguageModel  # noqa: E402
-from rnnlab.optim import OPTIMIZERS, clip_by_global_norm, clip_by_value  # noqa: E402
+from rnnlab.optim import OPTIMIZERS  # noqa: E402
 from rnnlab.train import TrainingDiverged, evaluate  # noqa: E402
 from rnnlab.train import train as fit  # noqa: E402
 from scoring import ALLOWED, Rejected, check_architecture  # noqa: E402
@@ -155,31 +157,6 @@ def read_recipe(path: Path) -> dict:
     return check_recipe(recipe)
 
 
-def _clip(grads: dict, recipe: dict) -> dict:
-    if recipe["clip_value"] is not None:
-        grads = clip_by_value(grads, recipe["clip_value"])
-    if recipe["clip_norm"] is not None:
-        grads = clip_by_global_norm(grads, recipe["clip_norm"])[0]
-    return grads
-
-
-def _scaled_adagrad_steps(model, optimizer, source, steps: int, recipe: dict) -> None:
-    """``steps`` updates with the rate divided by each batch's sentence count (``update_scale``)."""
-    base_lr, done = optimizer.lr, 0
-    while done < steps:
-        for inputs, targets, mask in source:
-            loss, grads = model.loss_and_grads(inputs, targets, mask)
-            if not math.isfinite(loss):
-                raise TrainingDiverged(f"the loss is {loss} at update {optimizer.num_updates + 1}",
-                                       step=optimizer.num_updates + 1, loss=loss, history=None)
-            optimizer.lr = base_lr / inputs.shape[0]
-            optimizer.step(_clip(grads, recipe))
-            done += 1
-            if done == steps:
-                break
-    optimizer.lr = base_lr
-
-
 def train_recipe(recipe: dict, train_sentences, val_sentences, vocab, rng, budget: str):
     """Build and train the recipe's model; returns ``(model, iterations)``.
 
@@ -190,7 +167,10 @@ def train_recipe(recipe: dict, train_sentences, val_sentences, vocab, rng, budge
     model = LanguageModel(len(vocab), arch.pop("embed_size"), arch.pop("hidden_size"),
                           seed=int(rng.integers(2**31)), **arch)
     spec = recipe["optimizer"]
-    optimizer = OPTIMIZERS[spec["name"]](model.params, **spec["hyperparams"])
+    hyper = dict(spec["hyperparams"])
+    if spec["update_scale"]:  # lr * (g / sqrt(G)) / m is Adagrad at rate lr / m
+        hyper["lr"] = hyper.get("lr", 1e-2) / len(train_sentences)
+    optimizer = OPTIMIZERS[spec["name"]](model.params, **hyper)
     source = batches(train_sentences, vocab, recipe["batch_size"], shuffle_rng=rng)
     clip = {"clip_value": recipe["clip_value"], "clip_norm": recipe["clip_norm"]}
     if "steps" in recipe:
@@ -198,10 +178,7 @@ def train_recipe(recipe: dict, train_sentences, val_sentences, vocab, rng, budge
         every = schedule["every"] if schedule else total
         while optimizer.num_updates < total:
             chunk = min(every, total - optimizer.num_updates)
-            if spec["update_scale"]:
-                _scaled_adagrad_steps(model, optimizer, source, chunk, recipe)
-            else:
-                fit(model, optimizer, source, steps=chunk, progress=False, **clip)
+            fit(model, optimizer, source, steps=chunk, progress=False, **clip)
             if schedule and optimizer.num_updates < total:
                 optimizer.lr = optimizer.lr * schedule["factor"]
         return model, optimizer.num_updates
@@ -209,10 +186,7 @@ def train_recipe(recipe: dict, train_sentences, val_sentences, vocab, rng, budge
     val_batches = batches(val_sentences, vocab, 128)
     best_loss, best_params, stale = math.inf, None, 0
     for _ in range(stop["max_epochs"][budget]):
-        if spec["update_scale"]:
-            _scaled_adagrad_steps(model, optimizer, source, len(source), recipe)
-        else:
-            fit(model, optimizer, source, epochs=1, progress=False, **clip)
+        fit(model, optimizer, source, epochs=1, progress=False, **clip)
         loss = evaluate(model, val_batches)
         if loss < best_loss:
             best_loss, stale = loss, 0

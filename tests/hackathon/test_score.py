@@ -393,3 +393,24 @@ def test_practice_scores_say_they_are_on_validation(tmp_path, bwrap):
                           capture_output=True, text=True, timeout=300)
     assert "VALIDATION split" in done.stdout and "optimistic" in done.stdout
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["scored_on"] == "validation"
+
+
+def test_source_adagrad_divides_each_update_by_m_after_the_normalisation():
+    """Adagrad's first update is lr * g / |g| = lr per element; with update_scale 1/m it is lr / m
+    (m = training sentences), so the factor is not cancelled by the normalisation."""
+    import numpy as np
+
+    from recipe import train_recipe
+    from rnnlab.model import LanguageModel
+
+    source = read_recipe(SUBMISSIONS / "baseline_source.json")
+    assert source["optimizer"]["update_scale"] == "1/m" and source["batch_size"] == 1
+    recipe = {**source, "model": {**source["model"], "embed_size": 4, "hidden_size": 4},
+              "steps": {"full": 1, "quick": 1}}
+    train, vocab = load_split("train"), build_vocab(load_split("train"))
+    seed = int(np.random.default_rng(7).integers(2**31))
+    before = LanguageModel(len(vocab), 4, 4, cell="gru", seed=seed)
+    model, iterations = train_recipe(recipe, train, load_split("val"), vocab, np.random.default_rng(7), "quick")
+    assert iterations == 1
+    step = max(float(np.abs(model.params[k] - before.params[k]).max()) for k in model.params)
+    assert step == pytest.approx(0.1 / len(train), rel=1e-3)  # float32 parameters near 0.1
