@@ -128,7 +128,8 @@ def ingest(submission: Path, tmp: Path, budget: str, limits: Limits, seed: int, 
         if bwrap is not None:
             public = {p.resolve() for p in SPLIT_PATHS.values()}
             visible = test_path not in public and not test_path.is_relative_to(HIDDEN_DIR)
-            hidden = [HIDDEN_DIR] + ([test_path] if visible else [])
+            # .git holds every committed version of the hidden lines.
+            hidden = [HIDDEN_DIR, ROOT / ".git"] + ([test_path] if visible else [])
             command = sandboxed(command, workdir=out, readonly=[ROOT, code], hidden=hidden, bwrap=bwrap)
         elif not unsafe:
             return {"status": "no_sandbox", "message": BWRAP_MISSING}, out

@@ -20,7 +20,7 @@ from isolation import OUTPUT_CAP_BYTES, Limits, run_limited  # noqa: E402
 
 # In this order: the daemon runs just before a slow honest submission it would try to rewrite.
 ORDER = ["fake_num_params", "subclass_num_params", "forged_result", "forged_nan", "forged_ok_no_model",
-         "forged_architecture", "extra_array", "counts_zeroed", "plants_pyc", "reads_hidden", "escapes",
+         "forged_architecture", "extra_array", "counts_zeroed", "plants_pyc", "reads_hidden", "reads_git", "escapes", "leaves_weights", "finds_weights",
          "daemon", "slow_honest", "spawns_sleeper", "floods_stdout", "adam_subclass", "untrained_tiny",
          "bad_recipe", "huge_recipe", "tiny_recipe"]
 TRUE_4X4_PARAMS = LanguageModel(61, 4, 4, cell="gru").num_params()  # 61*4 + GRU(4, 4) + 4*61 + 61
@@ -93,6 +93,17 @@ def test_the_hidden_split_is_not_in_the_sandbox(rows):
     row = rows["reads_hidden"]
     assert row["status"] == "crashed"
     assert "nothing readable" in row["message"] and "LEAKED" not in row["message"], row["message"]
+
+
+def test_the_git_history_is_not_in_the_sandbox(rows):
+    row = rows["reads_git"]
+    assert "nothing readable" in row["message"] and "LEAKED" not in row["message"], row["message"]
+
+
+def test_nothing_a_submission_leaves_reaches_the_next(rows):
+    assert rows["leaves_weights"]["status"] == "ok"
+    assert "nothing left behind" in rows["finds_weights"]["message"], rows["finds_weights"]["message"]
+    assert not list(Path("/tmp").glob("smuggled_weights.npz"))
 
 
 def test_no_network_and_nothing_writable_outside_the_work_folder(rows):
