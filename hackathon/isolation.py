@@ -6,10 +6,11 @@ Flatpak uses, so that a participant's code runs
 
 * with no network (``--unshare-all`` gives it new network, pid, ipc, uts and cgroup namespaces
   and a user namespace with no capabilities);
-* on a file system that holds only the Python installation, the virtual environment, the
-  repository read-only with ``instructor/`` replaced by an empty folder (and the test file, if
-  it lies in a mounted folder, replaced by an empty file), an empty ``/tmp``, and one writable
-  folder: its own work folder;
+* on a file system that holds only the system (``/usr``, ``/etc``), the Python installation,
+  the virtual environment and the folders the caller names, read-only (``score.py`` names the
+  library and the hackathon kit, never ``instructor/`` or ``.git``; a test file inside a mounted
+  folder is replaced by an empty file), an empty ``/tmp``, and one writable folder: its own
+  work folder;
 * in its own pid namespace, so every process it starts (a ``fork`` + ``setsid`` daemon too) is
   killed when it ends; ``--die-with-parent`` ends it if the scorer dies.
 

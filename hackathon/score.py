@@ -7,8 +7,9 @@ Scoring is split as on competition platforms, into steps run in separate process
 1. **Ingestion** produces, in a fresh work folder, ``architecture.json``, ``model.npz`` and
    ``declared.json``. A *recipe* (``.json`` or ``.toml``, see ``recipe.py``) is trained by the
    harness, which counts its iterations; a *code* submission (``.py`` defining ``train``) runs in
-   ``sandbox.py`` inside bubblewrap (``isolation.py``): no network, the repository read-only,
-   ``instructor/`` and the test file absent, only its work folder writable, its whole process
+   ``sandbox.py`` inside bubblewrap (``isolation.py``): no network, the library and this kit
+   read-only, the rest of the repository (``instructor/``, ``.git``) and the test file absent,
+   only its work folder writable, its whole process
    tree killed when it ends, output capped, time and memory limited. Its iterations are
    **self-declared** and marked so.
 2. **Scoring** (``scoring.py``, ``python -I`` with a fresh bytecode cache) imports no participant
@@ -126,11 +127,14 @@ def ingest(submission: Path, tmp: Path, budget: str, limits: Limits, seed: int, 
         command = _python(str(HERE / "sandbox.py"), str(code / "submission.py"), str(out), budget, str(seed))
         bwrap = bwrap_path()
         if bwrap is not None:
+            # Only the library and this kit are mounted (plus the Python and venv, in isolation.py):
+            # not instructor/, not .git (every committed version of the hidden lines), not build
+            # folders (an exported Codabench bundle holds the test lines).
+            mounted = [ROOT / "lib", HERE]
             public = {p.resolve() for p in SPLIT_PATHS.values()}
-            visible = test_path not in public and not test_path.is_relative_to(HIDDEN_DIR)
-            # .git holds every committed version of the hidden lines.
-            hidden = [HIDDEN_DIR, ROOT / ".git"] + ([test_path] if visible else [])
-            command = sandboxed(command, workdir=out, readonly=[ROOT, code], hidden=hidden, bwrap=bwrap)
+            visible = test_path not in public and any(test_path.is_relative_to(m) for m in mounted)
+            command = sandboxed(command, workdir=out, readonly=[*mounted, code],
+                                hidden=[test_path] if visible else [], bwrap=bwrap)
         elif not unsafe:
             return {"status": "no_sandbox", "message": BWRAP_MISSING}, out
         done = run_limited(command, limits)
@@ -147,7 +151,8 @@ def ingest(submission: Path, tmp: Path, budget: str, limits: Limits, seed: int, 
             return {"status": "out_of_memory",
                     "message": f"the process ran out of its {limits.memory_limit_mb} MB of memory"}, out
         return {"status": "crashed",
-                "message": f"exit code {done.returncode}, no declared.json: {done.stderr.strip()[-600:]}"}, out
+                "message": f"exit code {done.returncode} and no valid declared.json: "
+                           f"{done.stderr.strip()[-600:]}"}, out
     return _check_declared(declared, submission.suffix == ".py"), out
 
 

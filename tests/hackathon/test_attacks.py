@@ -114,7 +114,9 @@ def test_no_network_and_nothing_writable_outside_the_work_folder(rows):
 
 
 def test_a_daemon_dies_with_its_submission(rows):
-    assert rows["daemon"]["status"] == "ok"
+    # Inside its sandbox the daemon sees only its own work folder, so it can spoil only its own
+    # row (ok, or crashed when it truncated its own declared.json as the sandbox ended).
+    assert rows["daemon"]["status"] in {"ok", "crashed"}
     assert rows["slow_honest"]["status"] == "ok"
     assert rows["slow_honest"]["iterations"] == 3  # not the daemon's 999,999
     assert _processes_with(str(HACKATHON / "sandbox.py")) == []

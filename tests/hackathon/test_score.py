@@ -414,3 +414,13 @@ def test_source_adagrad_divides_each_update_by_m_after_the_normalisation():
     assert iterations == 1
     step = max(float(np.abs(model.params[k] - before.params[k]).max()) for k in model.params)
     assert step == pytest.approx(0.1 / len(train), rel=1e-3)  # float32 parameters near 0.1
+
+
+def test_unsafe_no_sandbox_runs_code_and_says_so(monkeypatch, tmp_path):
+    monkeypatch.setattr(score, "bwrap_path", lambda: None)
+    honest = tmp_path / "honest.py"
+    honest.write_text(HAND_UPDATES, encoding="utf-8")
+    row = score.score_submission(honest, "honest", "quick", score.BUDGETS["quick"],
+                                 make_splits.TEST_PATH, unsafe=True)
+    assert row["status"] == "ok" and row["sandbox"] is False
+    assert row["iterations"] == 3 and row["num_params"] == 669

@@ -25,8 +25,9 @@ def train(train_sentences, val_sentences, vocab, rng, budget):
             got.append(f"wrote {target}")
         except OSError:
             pass
-    if os.listdir(repo / "instructor"):
-        got.append(f"instructor/ lists {os.listdir(repo / 'instructor')}")
+    for secret in ("instructor", ".git", "_build"):
+        if (repo / secret).exists() and os.listdir(repo / secret):
+            got.append(f"{secret}/ lists {os.listdir(repo / secret)[:5]}")
     if got:
         raise RuntimeError(f"ESCAPED {got}")
     raise RuntimeError("contained")
