@@ -146,7 +146,9 @@ def sandboxed(command: list[str], *, workdir: Path, readonly: list[Path], hidden
             args += ["--tmpfs", str(path)]
         elif path.exists():
             args += ["--ro-bind", "/dev/null", str(path)]
-    args += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+    # The root of the sandbox (where bwrap made the mount points) is read-only too, so the work
+    # folder and /tmp are the only places it can write.
+    args += ["--bind", str(workdir), str(workdir), "--remount-ro", "/", "--chdir", str(workdir)]
     for key, value in {**CHILD_ENV, "HOME": str(workdir), "PATH": "/usr/bin:/bin",
                        "PYTHONPYCACHEPREFIX": "/tmp/pycache"}.items():
         args += ["--setenv", key, value]
