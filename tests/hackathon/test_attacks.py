@@ -86,7 +86,8 @@ def test_a_planted_pyc_cannot_reach_the_repository_or_the_scorer(rows):
     row = rows["plants_pyc"]
     assert row["status"] == "ok", row["message"]  # its writes failed: the repository is read-only
     assert 4.0 < row["test_nats_per_char"] < 4.3  # an untrained model's honest loss (ln 61 = 4.11)
-    assert not list((HACKATHON / "__pycache__").glob("hackdata.*.pyc.planted"))
+    for pyc in (HACKATHON / "__pycache__").glob("*.pyc"):  # nothing planted in the repository
+        assert b"evil hackdata" not in pyc.read_bytes(), pyc
 
 
 def test_the_hidden_split_is_not_in_the_sandbox(rows):
