@@ -66,12 +66,14 @@ bench: $(VENV)/.test-installed
 	@$(BIN)/python -c "import torch" 2>/dev/null || $(PIP) torch==2.13.0
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-# Scores the baseline and the reference (plus any HACKATHON_SUBMISSIONS="a.py b.py") at the full
-# budget; the book's leaderboard page reads the JSON it writes. About 3 minutes on one core.
+# Scores the baseline, the source notebook's variant and the reference as recipes, and the baseline
+# as code (in bubblewrap), plus any
+# HACKATHON_SUBMISSIONS="a.json b.py", at the full budget; the book's leaderboard page reads the
+# JSON it writes. About 2 minutes on one core.
 HACKATHON_SUBMISSIONS ?=
 hackathon: $(VENV)/.book-installed
-	$(BIN)/python hackathon/score.py hackathon/submissions/baseline.py \
-	  hackathon/submissions/reference.py $(HACKATHON_SUBMISSIONS) \
+	$(BIN)/python hackathon/score.py hackathon/submissions/baseline.json hackathon/submissions/baseline_source.json \
+	  hackathon/submissions/reference.json hackathon/submissions/baseline_code.py $(HACKATHON_SUBMISSIONS) \
 	  --budget full --out hackathon/results/leaderboard.json
 
 clean:

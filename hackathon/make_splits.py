@@ -7,11 +7,16 @@ the opening of Shakespeare's *Coriolanus* (public domain; source recorded by
 ``rnnlab.data.corpus_info``). Why this corpus: real text, about 700 distinct lines, a small
 alphabet (57 characters), and lines short enough that a numpy GRU trains on it in seconds.
 
-The lines are shuffled with a fixed seed and cut 80 / 10 / 10 into train, validation and test.
-A validation or test line holding a character that never occurs in the training lines is moved
-into training: the vocabulary is built from training text only, and a character the model has
-no id for could not be scored. The test split goes to ``instructor/hackathon/test.txt``, a
-folder the organisers keep out of what participants receive.
+The lines are shuffled with a fixed seed and cut 80 / 10 / 10 into train, validation and a
+held-out tenth. A validation or held-out line holding a character that never occurs in the
+training lines is moved into training: the vocabulary is built from training text only, and a
+character the model has no id for could not be scored.
+
+The held-out tenth is **not** the test split and is written nowhere: it ships with the library
+and its seed is public, so anyone could rebuild it. The hidden test split
+(``instructor/hackathon/test.txt``) is lines written for the course that appear in no corpus
+and no public file (``tests/hackathon/test_score.py`` checks it); the organisers replace them
+with fresh lines for a real event (``hackathon/README.md``, "Running a real event").
 """
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hackdata import SPLIT_PATHS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-TEST_PATH = ROOT / "instructor" / "hackathon" / "test.txt"
+TEST_PATH = ROOT / "instructor" / "hackathon" / "test.txt"  # written by hand, never by this script
 CORPUS = "sentences_en"
 SEED = 2026
 FRACTIONS = (0.8, 0.1, 0.1)
@@ -36,16 +41,16 @@ def split_lines(lines: list[str], seed: int = SEED) -> dict[str, list[str]]:
     """Seeded shuffle and 80/10/10 cut; lines with characters unseen in train move to train.
 
     Returns:
-        ``{"train": [...], "val": [...], "test": [...]}``; every line appears exactly once.
+        ``{"train": [...], "val": [...], "held_out": [...]}``; every line appears exactly once.
     """
     order = np.random.default_rng(seed).permutation(len(lines))
     shuffled = [lines[i] for i in order]
     n_train = int(round(FRACTIONS[0] * len(lines)))
     n_val = int(round(FRACTIONS[1] * len(lines)))
     parts = {"train": shuffled[:n_train], "val": shuffled[n_train:n_train + n_val],
-             "test": shuffled[n_train + n_val:]}
+             "held_out": shuffled[n_train + n_val:]}
     alphabet = set("".join(parts["train"]))
-    for name in ("val", "test"):
+    for name in ("val", "held_out"):
         moved = [s for s in parts[name] if not set(s) <= alphabet]
         parts[name] = [s for s in parts[name] if set(s) <= alphabet]
         parts["train"] += moved  # a moved line only adds to the training alphabet
@@ -62,7 +67,6 @@ def main() -> None:
     parts = split_lines(load_lines(CORPUS))
     write_lines(SPLIT_PATHS["train"], parts["train"])
     write_lines(SPLIT_PATHS["val"], parts["val"])
-    write_lines(TEST_PATH, parts["test"])
     info = corpus_info(CORPUS)
     print(f"{CORPUS}: {info['title']} - {info['licence']}")
     for name, lines in parts.items():

@@ -1,29 +1,23 @@
-"""Train one submission in this process (the child that ``score.py`` starts; never import it).
+"""Code-track ingestion: train one submission in this process (``score.py`` runs it inside bubblewrap).
 
     python hackathon/sandbox.py SUBMISSION.py WORKDIR BUDGET SEED
 
-The parent has already set the memory limit (``RLIMIT_AS``) and watches the clock. This child:
+Everything in this process is untrusted once the submission is imported: the submission can
+patch, replace or bypass any of it. So it only *produces* files, and the scorer believes none
+of its numbers:
 
-1. installs an audit hook (``sys.addaudithook``) that ends the process at once, with status
-   ``read_test_split``, if anything opens or lists the organisers' hidden folder
-   (``instructor/hackathon/``), or with ``invalid_submission`` if it starts another program
-   (which would run without the hook); ``os._exit`` cannot be caught by the submission;
-2. counts, from inside the library, the optimizer steps (``rnnlab.optim.Optimizer.step``) and
-   the gradient computations (``LanguageModel.backward``, which ``loss_and_grads`` and
-   ``rnnlab.train.train`` call); the submission's iterations are the larger of the two, so an
-   update loop written by hand (``p -= lr * g`` with gradients from ``backward``) is counted
-   as well as one through an optimizer;
-3. imports the submission *after* both, calls its ``train(train_sentences, val_sentences, vocab,
-   rng, budget)`` and checks what comes back;
-4. saves the returned model with ``rnnlab.train.save_checkpoint`` to ``WORKDIR/model.npz`` and
-   writes ``WORKDIR/result.json`` (status, iterations, parameters, seconds).
+* ``WORKDIR/architecture.json`` and ``WORKDIR/model.npz``: the returned model's declared
+  architecture and arrays, which the scoring program (``scoring.py``, another process, no
+  participant code) validates against its allow-list, rebuilds, counts and evaluates;
+* ``WORKDIR/declared.json``: a status, a message and the **self-declared** iteration count:
+  the larger of the optimizer steps (``rnnlab.optim.Optimizer.step``) and the gradient
+  computations (``LanguageModel.backward``) counted from inside the library while the
+  submission ran. A submission can change these counts, so the leaderboard marks code-track
+  iterations as self-declared (see "Reviewing code-track entries" in the README).
 
-The test split's path is never given to this process; the hook catches a submission that
-guesses it and opens or lists the hidden folder. It cannot catch a submission that rebuilds the
-same lines from the shipped corpus (``rnnlab.data.load_lines`` and the published split seed):
-only test lines that ship nowhere prevent that (see "Running a real event" in the README). This
-is a deterrent for honest contests, not a security sandbox: code that calls the C library
-directly could get around it.
+An audit hook turns opening or listing the organisers' folder into status ``read_test_split``
+(a clear message for an honest mistake); the sandbox is what keeps the hidden split away, since
+it is not mounted at all.
 """
 from __future__ import annotations
 
@@ -39,18 +33,20 @@ import numpy as np
 
 from rnnlab.model import LanguageModel
 from rnnlab.optim import Optimizer
-from rnnlab.train import TrainingDiverged, save_checkpoint
+from rnnlab.train import TrainingDiverged
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hackdata import build_vocab, load_split  # noqa: E402
 
 HIDDEN_DIR = Path(__file__).resolve().parent.parent / "instructor" / "hackathon"
 FORBIDDEN_EXIT = 3  # exit code of a submission stopped for touching the hidden folder
+ARCHITECTURE_KEYS = ("cell", "embed_size", "hidden_size", "num_layers", "dropout", "reset_after", "dtype")
 
 
-def write_result(workdir: Path, **fields) -> None:
-    """Write ``WORKDIR/result.json`` (the only channel back to the parent besides the checkpoint)."""
-    (workdir / "result.json").write_text(json.dumps(fields, allow_nan=True), encoding="utf-8")
+def write_declared(workdir: Path, **fields) -> None:
+    """Write ``WORKDIR/declared.json`` (status, message, self-declared counts)."""
+    (workdir / "declared.json").write_text(json.dumps(fields, allow_nan=True, default=str),
+                                           encoding="utf-8")
 
 
 def _touches_hidden(path) -> bool:
@@ -64,25 +60,15 @@ def _touches_hidden(path) -> bool:
     return resolved == HIDDEN_DIR or HIDDEN_DIR in resolved.parents
 
 
-# Audit events of starting another program: a new process would run without this hook.
-SPAWN_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
-                "os.forkpty"}
-
-
-def install_guards(workdir: Path) -> None:
-    """End the process at once if it opens or lists the hidden folder (``read_test_split``) or
-    starts another program (``invalid_submission``)."""
+def install_guard(workdir: Path) -> None:
+    """End the process with ``read_test_split`` if it opens or lists the hidden folder."""
     watched = {"open", "os.listdir", "os.scandir"}
 
     def hook(event: str, args: tuple) -> None:
         if event in watched and args and _touches_hidden(args[0]):
-            write_result(workdir, status="read_test_split",
-                         message=f"tried to {event} {os.fsdecode(args[0])!r}, inside the hidden "
-                                 "test folder; submissions may read only the data they are given")
-            os._exit(FORBIDDEN_EXIT)
-        if event in SPAWN_EVENTS:
-            write_result(workdir, status="invalid_submission",
-                         message=f"started another program ({event}); submissions run in one process")
+            write_declared(workdir, status="read_test_split",
+                           message=f"tried to {event} {os.fsdecode(args[0])!r}, inside the hidden "
+                                   "test folder; submissions may read only the data they are given")
             os._exit(FORBIDDEN_EXIT)
 
     sys.addaudithook(hook)
@@ -107,24 +93,8 @@ def install_counters() -> dict[str, int]:
 
 
 def iteration_counts(counts: dict[str, int]) -> dict[str, int]:
-    """The counts plus ``iterations``, the larger of optimizer steps and gradient computations.
-
-    An optimizer step without a fresh gradient (``step`` called twice on the same gradients) and
-    a gradient used by a hand-written update both change the parameters once, so each count
-    alone would miss some updates; the larger one counts every update made either way.
-    """
+    """The counts plus ``iterations``, the larger of optimizer steps and gradient computations."""
     return {"iterations": max(counts["optimizer_steps"], counts["gradient_evaluations"]), **counts}
-
-
-def _overriding_optimizers() -> list[str]:
-    """Optimizer subclasses that redefine ``step`` (their updates would escape the counter)."""
-    found, stack = [], list(Optimizer.__subclasses__())
-    while stack:
-        cls = stack.pop()
-        if "step" in vars(cls):
-            found.append(cls.__qualname__)
-        stack.extend(cls.__subclasses__())
-    return sorted(found)
 
 
 def load_submission(path: Path):
@@ -139,60 +109,53 @@ def load_submission(path: Path):
     return train
 
 
-def check_model(model, vocab_size: int) -> tuple[str, str]:
-    """``(status, message)`` for what ``train`` returned: ok, not_a_model or nan."""
-    if not isinstance(model, LanguageModel):
-        return "not_a_model", f"train returned {type(model).__name__}, expected an rnnlab LanguageModel"
-    if model.vocab_size != vocab_size:
-        return "not_a_model", (f"the model's vocab_size is {model.vocab_size}, the hackathon vocabulary "
-                               f"has {vocab_size} ids (use len(vocab))")
-    bad = [name for name, p in model.params.items() if not np.isfinite(p).all()]
-    if bad:
-        return "nan", f"parameters with NaN or inf: {', '.join(bad)}"
-    overriding = _overriding_optimizers()
-    if overriding:
-        return "invalid_submission", (f"optimizer classes {overriding} redefine step(); implement "
-                                      "_update() instead so that updates are counted")
-    return "ok", ""
+def save_model(workdir: Path, model: LanguageModel) -> None:
+    """The declared architecture and the parameter arrays, for the scoring program to check."""
+    architecture = {k: model.config[k] for k in ARCHITECTURE_KEYS}
+    (workdir / "architecture.json").write_text(json.dumps(architecture), encoding="utf-8")
+    with open(workdir / "model.npz", "wb") as f:
+        np.savez(f, **{name: np.asarray(p) for name, p in model.params.items()})
 
 
 def run(submission: Path, workdir: Path, budget: str, seed: int) -> int:
-    """Train, check, save; returns the process exit code (0 also for a failed submission)."""
+    """Train and save; returns the process exit code (0 also for a failed submission)."""
     train_sentences, val_sentences = load_split("train"), load_split("val")
     vocab = build_vocab(train_sentences)
     vocab_size = len(vocab)  # taken now: the submission receives the object itself
-    install_guards(workdir)
+    install_guard(workdir)
     counts = install_counters()
     try:
         train = load_submission(submission)
     except Exception as err:  # a syntax error, a failing import, no train function
-        write_result(workdir, status="invalid_submission", message=f"{type(err).__name__}: {err}",
-                     **iteration_counts(counts))
+        write_declared(workdir, status="invalid_submission", message=f"{type(err).__name__}: {err}")
         return 0
     start = time.perf_counter()
     try:
         model = train(list(train_sentences), list(val_sentences), vocab,
                       np.random.default_rng(seed), budget)
     except TrainingDiverged as err:
-        write_result(workdir, status="nan", message=str(err), **iteration_counts(counts))
+        write_declared(workdir, status="nan", message=str(err))
         return 0
     except MemoryError:
-        write_result(workdir, status="out_of_memory", message="MemoryError: over the memory limit",
-                     **iteration_counts(counts))
+        write_declared(workdir, status="out_of_memory", message="MemoryError: over the memory limit")
         return 0
     except Exception as err:  # any bug in a submission becomes its status row
         tail = "".join(traceback.format_exception(err)[-3:]).strip()
-        write_result(workdir, status="crashed", message=f"{type(err).__name__}: {err}\n{tail}",
-                     **iteration_counts(counts))
+        write_declared(workdir, status="crashed", message=f"{type(err).__name__}: {err}\n{tail}")
         return 0
     seconds = time.perf_counter() - start
-    counted = iteration_counts(counts)
-    status, message = check_model(model, vocab_size)
-    if status == "ok":
-        save_checkpoint(workdir / "model.npz", model, vocab=vocab, **counted)
-    params = model.num_params() if isinstance(model, LanguageModel) else None
-    write_result(workdir, status=status, message=message, num_params=params,
-                 train_seconds=round(seconds, 3), **counted)
+    if not isinstance(model, LanguageModel):
+        write_declared(workdir, status="not_a_model",
+                       message=f"train returned {type(model).__name__}, expected an rnnlab LanguageModel")
+        return 0
+    if model.vocab_size != vocab_size:
+        write_declared(workdir, status="not_a_model",
+                       message=f"the model's vocab_size is {model.vocab_size}, the hackathon "
+                               f"vocabulary has {vocab_size} ids (use len(vocab))")
+        return 0
+    save_model(workdir, model)
+    write_declared(workdir, status="ok", message="", train_seconds=round(seconds, 3),
+                   **iteration_counts(counts))
     return 0
 
 

@@ -1,31 +1,28 @@
 """Score hackathon submissions on the hidden test split and write the leaderboard data.
 
-    python hackathon/score.py hackathon/submissions/*.py --budget full --out hackathon/results/leaderboard.json
+    python hackathon/score.py hackathon/submissions/baseline.json my_model.py --budget full --out results.json
 
-For each submission (a Python file defining ``train(train_sentences, val_sentences, vocab, rng,
-budget) -> LanguageModel``):
+Scoring is split as on competition platforms, into steps run in separate processes:
 
-1. ``sandbox.py`` trains it in its own process, under a memory limit (``RLIMIT_AS``) and a
-   wall-clock limit, with its iterations counted by the library (the larger of the optimizer
-   steps and the gradient computations) and an audit hook that ends the process if it opens or
-   lists the organisers' folder ``instructor/hackathon/`` (the test file's path is never given
-   to it; the hook cannot tell whether the same lines were rebuilt from the shipped corpus);
-2. ``evaluate_checkpoint.py``, a second child under the same memory limit and its own time
-   limit, reloads the saved model and measures the loss per character on the test split with
-   ``rnnlab.train.evaluate`` (nats, and bits = nats / ln 2); the parameter count is the
-   returned model's ``num_params()``;
-3. a submission that crashes, runs out of time or memory, returns NaN or a non-model, reads
-   the hidden folder, or whose model cannot be evaluated (status ``eval_failed``, or ``nan``
-   for a non-finite test loss) gets a status row; the others are scored as usual.
+1. **Ingestion** produces, in a fresh work folder, ``architecture.json``, ``model.npz`` and
+   ``declared.json``. A *recipe* (``.json`` or ``.toml``, see ``recipe.py``) is trained by the
+   harness, which counts its iterations; a *code* submission (``.py`` defining ``train``) runs in
+   ``sandbox.py`` inside bubblewrap (``isolation.py``): no network, the library and this kit
+   read-only, the rest of the repository (``instructor/``, ``.git``) and the test file absent,
+   only its work folder writable, its whole process
+   tree killed when it ends, output capped, time and memory limited. Its iterations are
+   **self-declared** and marked so.
+2. **Scoring** (``scoring.py``, ``python -I`` with a fresh bytecode cache) imports no participant
+   code: it rebuilds the declared architecture from an allow-list, copies in the arrays after
+   checking every name, shape and dtype, counts the parameters itself and evaluates on the test
+   sentences, which ingestion never had.
+3. This process validates everything the children wrote (types, ranges, known statuses), names
+   each row from its file name and marks the Pareto front among the ``ok`` rows that beat the
+   unigram model (a model that ignores context). One broken submission costs only its row.
 
-Every child gets the same seed and runs single-threaded BLAS, so scoring twice gives the same
-losses, iterations and parameter counts (wall times differ, of course). ``--budget quick`` asks
-submissions for a short run (``budget == "quick"``) for smoke tests; the leaderboard uses
-``full``. ``--test FILE`` scores on another file of sentences (one per line; every character
-must occur in the training split): the validation split for a participant's own check, or lines
-written for a real event. The output JSON marks the Pareto front: the ``ok`` rows that no
-other ``ok`` row dominates (at least as good on all three axes, test loss, iterations and
-parameters, and better on one).
+Without bubblewrap, code-track submissions get status ``no_sandbox`` unless
+``--unsafe-no-sandbox`` is given (then they run as plain child processes and can read or change
+anything the user can; the row says ``"sandbox": false``). Recipes need no sandbox.
 """
 from __future__ import annotations
 
@@ -33,126 +30,63 @@ import argparse
 import json
 import math
 import os
-import resource
-import signal
+import platform
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from hackdata import build_vocab, load_split, read_sentences  # noqa: E402
+from hackdata import SPLIT_PATHS, build_vocab, load_split, read_sentences  # noqa: E402
+from isolation import (BWRAP_MISSING, CHILD_ENV, Limits, bwrap_path, run_limited,  # noqa: E402
+                       sandboxed)
+from recipe import RECIPE_SUFFIXES  # noqa: E402
 
-TEST_PATH = HERE.parent / "instructor" / "hackathon" / "test.txt"
+TEST_PATH = ROOT / "instructor" / "hackathon" / "test.txt"
+HIDDEN_DIR = ROOT / "instructor"
 SEED = 20261122
-STATUSES = ("ok", "crashed", "timeout", "out_of_memory", "nan", "not_a_model", "read_test_split",
-            "invalid_submission", "eval_failed")
-# Every child runs single-threaded BLAS: the same matrix products, hence the same scores, on every
-# run (and the other cores stay free for other work).
-CHILD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-             "PYTHONHASHSEED": "0"}
-# Evaluating the baseline on the 70 test lines takes well under a second; a minute leaves room
-# for a big model on a loaded machine.
-EVAL_TIME_LIMIT_S = 60.0
+# Failure statuses an ingestion child may declare about itself (it can only hurt its own row).
+DECLARABLE = ("crashed", "nan", "not_a_model", "read_test_split", "invalid_submission",
+              "invalid_recipe", "invalid_architecture", "out_of_memory")
+STATUSES = ("ok", "timeout", "eval_failed", "invalid_checkpoint", "invalid_output", "no_sandbox",
+            "scorer_error", *DECLARABLE)
+SCORING_STATUSES = ("ok", "invalid_architecture", "invalid_checkpoint", "nan", "eval_failed")
+ITERATIONS = ("one iteration is one optimizer update (one change of the parameters); recipe "
+              "track: counted by the harness; code track: self-declared (the larger of optimizer "
+              "steps and backward passes counted inside the submission's own process)")
+MAX_ITERATIONS = 10**9
+MAX_DECLARED_BYTES = 65536
+EVAL_TIME_LIMIT_S = 60.0  # the baseline evaluates in well under a second
+# Full: the baseline needs about 20 s on one core; five minutes leaves room for a loaded machine.
+BUDGETS = {"full": Limits(300.0, 2048), "quick": Limits(120.0, 2048)}
 
 
-@dataclass(frozen=True)
-class Budget:
-    """Limits of one child process (training a submission, or evaluating its model)."""
-
-    time_limit_s: float
-    memory_limit_mb: int
-
-
-# Full: the baseline needs about a minute on one core; five minutes leaves room for a loaded
-# machine. Memory: a GRU language model of this size needs well under 1 GB of address space.
-BUDGETS = {"full": Budget(300.0, 2048), "quick": Budget(120.0, 2048)}
-
-
-def _limit_memory(megabytes: int):
-    """A ``preexec_fn`` that caps the child's address space (numpy then raises MemoryError)."""
-    def apply() -> None:
-        limit = megabytes * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    return apply
-
-
-def run_limited(command: list[str], limits: Budget) -> subprocess.CompletedProcess | None:
-    """Run ``command`` under ``limits`` (memory and wall clock); None when the clock ran out."""
-    # A new session: on timeout the whole process group (anything the child started) is killed.
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             preexec_fn=_limit_memory(limits.memory_limit_mb), start_new_session=True,
-                             env={**os.environ, **CHILD_ENV})
+def machine_info() -> dict:
+    """The machine, Python, numpy and BLAS kernel that produced the numbers."""
+    import numpy as np
     try:
-        stdout, stderr = child.communicate(timeout=limits.time_limit_s)
-    except subprocess.TimeoutExpired:
-        os.killpg(child.pid, signal.SIGKILL)
-        child.communicate()
-        return None
-    return subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
-
-
-def _ran_out_of_memory(done: subprocess.CompletedProcess) -> bool:
-    """Did a child die of its memory limit (numpy's MemoryError, or killed by the kernel)?"""
-    return "MemoryError" in done.stderr or done.returncode == -signal.SIGKILL
-
-
-def train_in_child(submission: Path, workdir: Path, budget: str, limits: Budget, seed: int) -> dict:
-    """Run ``sandbox.py`` on one submission; returns its result dict (always with a ``status``)."""
-    start = time.perf_counter()
-    done = run_limited([sys.executable, str(HERE / "sandbox.py"), str(submission), str(workdir),
-                        budget, str(seed)], limits)
-    if done is None:
-        return {"status": "timeout",
-                "message": f"training took longer than the limit of {limits.time_limit_s:g} s"}
-    result_file = workdir / "result.json"
-    if result_file.exists():
-        result = json.loads(result_file.read_text(encoding="utf-8"))
-    elif _ran_out_of_memory(done):
-        result = {"status": "out_of_memory",
-                  "message": f"the process ran out of its {limits.memory_limit_mb} MB of memory"}
+        from threadpoolctl import threadpool_info
+    except ImportError:  # installed with requirements/test.txt; the kernel then goes unrecorded
+        blas = []
     else:
-        result = {"status": "crashed",
-                  "message": f"exit code {done.returncode}: {done.stderr.strip()[-600:]}"}
-    result["wall_seconds"] = round(time.perf_counter() - start, 3)
-    return result
+        blas = [{k: lib.get(k) for k in ("internal_api", "version", "architecture")}
+                for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    return {"platform": platform.platform(), "processor": platform.machine(),
+            "python": platform.python_version(), "numpy": np.__version__, "blas": blas}
 
 
-def evaluate_in_child(checkpoint: Path, test_path: Path, memory_limit_mb: int) -> dict:
-    """Test loss of a saved model, measured by ``evaluate_checkpoint.py`` in a limited child.
-
-    Returns ``{"status": "ok", "test_nats_per_char", "test_bits_per_char"}``, or ``{"status":
-    "eval_failed" | "nan", "message"}``: no failure of one model can stop the scoring.
-    """
-    limits = Budget(EVAL_TIME_LIMIT_S, memory_limit_mb)
-    done = run_limited([sys.executable, str(HERE / "evaluate_checkpoint.py"), str(checkpoint),
-                        str(test_path)], limits)
-    if done is None:
-        return {"status": "eval_failed",
-                "message": f"evaluating on the test split took longer than {EVAL_TIME_LIMIT_S:g} s"}
-    if done.returncode != 0:
-        why = (f"ran out of its {memory_limit_mb} MB of memory" if _ran_out_of_memory(done)
-               else f"exit code {done.returncode}: {done.stderr.strip()[-600:]}")
-        return {"status": "eval_failed", "message": f"evaluating on the test split failed: {why}"}
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    if result["status"] == "ok":
-        result["test_bits_per_char"] = result["test_nats_per_char"] / math.log(2)
-    return result
-
-
-def score_submission(submission: Path, budget: str, limits: Budget, test_path: Path,
-                     seed: int = SEED) -> dict:
-    """One leaderboard row for one submission file: train in one child, evaluate in another."""
-    row = {"name": submission.stem, "file": submission.name}
-    with tempfile.TemporaryDirectory(prefix="hackathon-") as tmp:
-        result = train_in_child(submission, Path(tmp), budget, limits, seed)
-        if result["status"] == "ok":
-            result.update(evaluate_in_child(Path(tmp) / "model.npz", test_path, limits.memory_limit_mb))
-    row.update(result)
-    return row
+def unigram_nats_per_char(train: list[str], test: list[str]) -> float:
+    """Test loss of the unigram model of the training characters (the end token included)."""
+    counts = Counter(c for s in train for c in [*s, "<eos>"])
+    total = sum(counts.values())
+    targets = [c for s in test for c in [*s, "<eos>"]]
+    return -sum(math.log(counts[c] / total) for c in targets) / len(targets)
 
 
 def check_test_split(test_sentences: list[str], vocab) -> None:
@@ -163,42 +97,188 @@ def check_test_split(test_sentences: list[str], vocab) -> None:
                          f"no model can score them: {unknown}; remove or rewrite those lines")
 
 
-def mark_pareto(rows: list[dict]) -> list[dict]:
-    """Copies of ``rows`` with ``pareto`` True for the ok rows not dominated on (loss, iterations,
-    parameters); lower is better on each axis, and a row with equal values on all three is not
-    dominated."""
+def row_names(submissions: list[Path]) -> list[str]:
+    """One name per submission, from its file name (letters, digits, - and _), made unique."""
+    names, seen = [], Counter()
+    for path in submissions:
+        base = re.sub(r"[^A-Za-z0-9_-]+", "_", path.stem)[:40] or "submission"
+        seen[base] += 1
+        names.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return names
+
+
+def _python(*flags: str) -> list[str]:
+    return [sys.executable, *flags]
+
+
+def ingest(submission: Path, tmp: Path, budget: str, limits: Limits, seed: int, test_path: Path,
+           unsafe: bool) -> tuple[dict, Path]:
+    """Run the ingestion of one submission; returns ``(declared fields or a failure row, outdir)``."""
+    out = tmp / "output"
+    out.mkdir()
+    if submission.suffix in RECIPE_SUFFIXES:  # data only: the harness's own code trains it
+        command = _python("-I", "-X", f"pycache_prefix={tmp / 'pycache'}", str(HERE / "recipe.py"),
+                          str(submission), str(out), budget, str(seed))
+        done = run_limited(command, limits)
+    elif submission.suffix == ".py":
+        code = tmp / "submission"
+        code.mkdir()
+        shutil.copy(submission, code / "submission.py")
+        command = _python(str(HERE / "sandbox.py"), str(code / "submission.py"), str(out), budget, str(seed))
+        bwrap = bwrap_path()
+        if bwrap is not None:
+            # Only the library and this kit are mounted (plus the Python and venv, in isolation.py):
+            # not instructor/, not .git (every committed version of the hidden lines), not build
+            # folders (an exported Codabench bundle holds the test lines).
+            mounted = [ROOT / "lib", HERE]
+            public = {p.resolve() for p in SPLIT_PATHS.values()}
+            visible = test_path not in public and any(test_path.is_relative_to(m) for m in mounted)
+            command = sandboxed(command, workdir=out, readonly=[*mounted, code],
+                                hidden=[test_path] if visible else [], bwrap=bwrap)
+        elif not unsafe:
+            return {"status": "no_sandbox", "message": BWRAP_MISSING}, out
+        done = run_limited(command, limits)
+    else:
+        return {"status": "invalid_submission",
+                "message": f"{submission.name}: expected a .py file (code track) or a .json or "
+                           ".toml recipe"}, out
+    if done.timed_out:
+        return {"status": "timeout", "message": f"ingestion took longer than the limit of "
+                                                f"{limits.time_limit_s:g} s"}, out
+    declared = _read_declared(out / "declared.json")
+    if declared is None:
+        if "MemoryError" in done.stderr or done.returncode == -9:
+            return {"status": "out_of_memory",
+                    "message": f"the process ran out of its {limits.memory_limit_mb} MB of memory"}, out
+        return {"status": "crashed",
+                "message": f"exit code {done.returncode} and no valid declared.json: "
+                           f"{done.stderr.strip()[-600:]}"}, out
+    return _check_declared(declared, submission.suffix == ".py"), out
+
+
+def _read_declared(path: Path):
+    """``declared.json`` as an object, or None when it is missing, too big or not JSON."""
+    try:
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_DECLARED_BYTES:
+            return None
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _check_declared(declared: dict, self_declared: bool) -> dict:
+    """The fields of ``declared.json`` this scorer accepts: a status and, when ok, an iteration count."""
+    status, message = declared.get("status"), declared.get("message")
+    message = message[:2000] if isinstance(message, str) else ""
+    if status in DECLARABLE:
+        return {"status": status, "message": message or status}
+    if status != "ok":
+        return {"status": "invalid_output", "message": f"the ingestion declared status {str(status)[:80]!r}"}
+    iterations = declared.get("iterations")
+    if type(iterations) is not int or not 0 <= iterations <= MAX_ITERATIONS:
+        return {"status": "invalid_output",
+                "message": f"iterations must be an integer in [0, {MAX_ITERATIONS}], got {str(iterations)[:80]}"}
+    return {"status": "ok", "message": "", "iterations": iterations,
+            "iterations_self_declared": self_declared}
+
+
+def evaluate(outdir: Path, tmp: Path, test_path: Path, memory_limit_mb: int) -> dict:
+    """Run the scoring program on an ingestion output; returns its validated fields."""
+    command = _python("-I", "-X", f"pycache_prefix={tmp / 'pycache-scoring'}", str(HERE / "scoring.py"),
+                      str(outdir), str(test_path), str(SPLIT_PATHS["train"]))
+    done = run_limited(command, Limits(EVAL_TIME_LIMIT_S, memory_limit_mb))
+    if done.timed_out:
+        return {"status": "eval_failed", "message": f"evaluating took longer than {EVAL_TIME_LIMIT_S:g} s"}
+    try:
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        status = result["status"]
+        assert status in SCORING_STATUSES
+    except (IndexError, ValueError, KeyError, TypeError, AssertionError):
+        why = ("ran out of memory" if "MemoryError" in done.stderr or done.returncode == -9
+               else f"exit code {done.returncode}: {done.stderr.strip()[-600:]}")
+        return {"status": "eval_failed", "message": f"the scoring program failed: {why}"}
+    fields = {"status": status, "message": str(result.get("message", ""))[:2000]}
+    if type(result.get("num_params")) is int:
+        fields["num_params"] = result["num_params"]
+    if status == "ok":
+        nats = result.get("test_nats_per_char")
+        if type(nats) is not float or not math.isfinite(nats) or nats < 0 or "num_params" not in fields:
+            return {"status": "eval_failed", "message": "the scoring program returned no valid loss"}
+        fields.update(test_nats_per_char=nats, test_bits_per_char=nats / math.log(2))
+    return fields
+
+
+def score_submission(submission: Path, name: str, budget: str, limits: Limits, test_path: Path,
+                     seed: int = SEED, unsafe: bool = False) -> dict:
+    """One leaderboard row: ingestion in one child, scoring in another; never raises."""
+    track = "recipe" if submission.suffix in RECIPE_SUFFIXES else "code"
+    row = {"name": name, "file": submission.name, "track": track}
+    if track == "code":
+        row["sandbox"] = bwrap_path() is not None
+    start = time.perf_counter()
+    try:
+        with tempfile.TemporaryDirectory(prefix="hackathon-") as tmp:
+            result, outdir = ingest(submission, Path(tmp), budget, limits, seed, test_path, unsafe)
+            if result["status"] == "ok":
+                result.update(evaluate(outdir, Path(tmp), test_path, limits.memory_limit_mb))
+    except Exception as err:  # a bug here must not stop the other submissions
+        result = {"status": "scorer_error", "message": f"{type(err).__name__}: {err}"}
+    row.update(result)
+    row["wall_seconds"] = round(time.perf_counter() - start, 3)
+    return row
+
+
+def mark_pareto(rows: list[dict], trivial_nats: float = math.inf) -> list[dict]:
+    """Copies of ``rows`` with ``pareto`` True for the ok rows that beat ``trivial_nats`` and that
+    no other such row dominates on (loss, iterations, parameters); lower is better on each axis,
+    and a row with equal values on all three is not dominated."""
     axes = ("test_nats_per_char", "iterations", "num_params")
-    ok = [r for r in rows if r["status"] == "ok"]
+    eligible = [r for r in rows if r["status"] == "ok" and r["test_nats_per_char"] < trivial_nats]
 
     def dominates(a: dict, b: dict) -> bool:
         return all(a[k] <= b[k] for k in axes) and any(a[k] < b[k] for k in axes)
 
-    return [{**r, "pareto": r["status"] == "ok" and not any(dominates(o, r) for o in ok)} for r in rows]
+    return [{**r, "pareto": any(r is e for e in eligible) and not any(dominates(o, r) for o in eligible)}
+            for r in rows]
 
 
 def score(submissions: list[Path], budget: str = "full", *, time_limit_s: float | None = None,
-          memory_limit_mb: int | None = None, test_path: Path = TEST_PATH, seed: int = SEED) -> dict:
-    """Score every submission; returns the leaderboard document (see ``main`` for its fields)."""
+          memory_limit_mb: int | None = None, test_path: Path = TEST_PATH, seed: int = SEED,
+          unsafe: bool = False) -> dict:
+    """Score every submission; returns the leaderboard document."""
     limits = BUDGETS[budget]
-    limits = Budget(time_limit_s or limits.time_limit_s, memory_limit_mb or limits.memory_limit_mb)
+    limits = Limits(time_limit_s or limits.time_limit_s, memory_limit_mb or limits.memory_limit_mb)
     test_path = Path(test_path).resolve()
     test_sentences = read_sentences(test_path)
-    check_test_split(test_sentences, build_vocab(load_split("train")))
-    rows = [score_submission(Path(s).resolve(), budget, limits, test_path, seed) for s in submissions]
+    train = load_split("train")
+    check_test_split(test_sentences, build_vocab(train))
+    trivial = unigram_nats_per_char(train, test_sentences)
+    paths = [Path(s).resolve() for s in submissions]
+    rows = [score_submission(p, n, budget, limits, test_path, seed, unsafe)
+            for p, n in zip(paths, row_names(paths))]
+    scored_on = ("validation" if test_path == SPLIT_PATHS["val"].resolve()
+                 else "hidden test" if test_path.is_relative_to(HIDDEN_DIR) else "other")
     return {
         "budget": budget,
         "seed": seed,
         "time_limit_s": limits.time_limit_s,
         "memory_limit_mb": limits.memory_limit_mb,
+        "scored_on": scored_on,
         "test_sentences": len(test_sentences),
         "test_characters": sum(len(s) + 1 for s in test_sentences),  # + 1: the end token
-        "results": mark_pareto(rows),
+        "unigram_nats_per_char": trivial,
+        "iterations_definition": ITERATIONS,
+        "sandbox": bwrap_path() is not None,
+        "machine": machine_info(),
+        "results": mark_pareto(rows, trivial),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("submissions", nargs="+", type=Path, help="submission .py files")
+    parser.add_argument("submissions", nargs="+", type=Path,
+                        help="submission files: recipes (.json, .toml) or code (.py)")
     parser.add_argument("--budget", choices=sorted(BUDGETS), default="full")
     parser.add_argument("--out", type=Path, required=True, help="results JSON to write")
     parser.add_argument("--time-limit", type=float, help="seconds per submission (overrides the budget)")
@@ -206,21 +286,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--test", type=Path, default=TEST_PATH,
                         help="sentences to score on, one per line (default: the hidden test split "
                              "instructor/hackathon/test.txt; data/val.txt for a local check)")
+    parser.add_argument("--unsafe-no-sandbox", action="store_true",
+                        help="run code-track submissions without bubblewrap (trusted code only)")
     args = parser.parse_args(argv)
     missing = [str(s) for s in [*args.submissions, args.test] if not s.is_file()]
     if missing:
         parser.error(f"no such file: {', '.join(missing)}")
     try:
         document = score(args.submissions, args.budget, time_limit_s=args.time_limit,
-                         memory_limit_mb=args.memory_limit, test_path=args.test)
+                         memory_limit_mb=args.memory_limit, test_path=args.test,
+                         unsafe=args.unsafe_no_sandbox)
     except ValueError as err:  # an unusable test file: nothing can be scored on it
         parser.error(f"--test {args.test}: {err}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(document, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    if document["scored_on"] == "validation":
+        print("Scored on the VALIDATION split (hackathon/data/val.txt): a practice score, optimistic "
+              "for a submission that early-stops or tunes on it; the leaderboard uses the hidden test split.")
+    print(f"unigram model (ignores context): {document['unigram_nats_per_char']:.4f} nats/char")
     for r in document["results"]:
         if r["status"] == "ok":
+            mark = " (self-declared)" if r["iterations_self_declared"] else ""
             print(f"{r['name']:<20} ok  {r['test_nats_per_char']:.4f} nats/char "
-                  f"({r['test_bits_per_char']:.4f} bits)  {r['iterations']} iterations  "
+                  f"({r['test_bits_per_char']:.4f} bits)  {r['iterations']} iterations{mark}  "
                   f"{r['num_params']} parameters  {r['wall_seconds']:.1f} s"
                   + ("  [Pareto front]" if r["pareto"] else ""))
         else:
