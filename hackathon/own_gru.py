@@ -60,7 +60,7 @@ def check_step_functions(step_forward, step_backward) -> None:
         h_next, c = ref_forward(x, h_prev, W_x, W_h, b_x, b_h)
         logits = h_next @ W_y + b_y
         logit = lambda q: np.log(q) - np.log1p(-q)  # noqa: E731 - the inverse of the sigmoid
-        return (logit(c.r), logit(c.z), c.hn, np.arctanh(c.n), c.r, c.z, 1 - c.z, c.n, h_next,
+        return (logit(c.r), logit(c.z), c.ah_n, np.arctanh(c.n), c.r, c.z, 1 - c.z, c.n, h_next,
                 logits, softmax(logits))
 
     check_function(step_forward, forward, random_inputs(1, 0.5, x=(3, 4), h_prev=(3, 5), W_x=(4, 15),

@@ -23,7 +23,7 @@ def gru_step_forward(x, h_prev, W_x, W_h, b_x, b_h, W_y, b_y):
     h_next, c = _library_forward(x, h_prev, W_x, W_h, b_x, b_h)
     logits = h_next @ W_y + b_y
     a_r, a_z = np.log(c.r) - np.log1p(-c.r), np.log(c.z) - np.log1p(-c.z)
-    return a_r, a_z, c.hn, np.arctanh(c.n), c.r, c.z, 1 - c.z, c.n, h_next, logits, softmax(logits)
+    return a_r, a_z, c.ah_n, np.arctanh(c.n), c.r, c.z, 1 - c.z, c.n, h_next, logits, softmax(logits)
 
 
 def gru_step_backward(dh_next, x, h_prev, W_x, W_h, b_x, b_h):
