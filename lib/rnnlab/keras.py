@@ -74,7 +74,15 @@ from typing import Callable
 
 import numpy as np
 
-from rnnlab._validate import DTypeError, ShapeError, check_array, check_ids, check_positive_int
+from rnnlab._validate import (
+    DTypeError,
+    ShapeError,
+    check_array,
+    check_bool,
+    check_float_dtype,
+    check_ids,
+    check_positive_int,
+)
 from rnnlab.functional import gru_forward, lstm_forward, rnn_forward, sigmoid, tanh
 from rnnlab.sampling import softmax
 
@@ -312,12 +320,7 @@ def _shape_tuple(arg: str, shape) -> tuple[int | None, ...]:
 
 def _float_dtype(arg: str, dtype) -> np.dtype | None:
     """``None`` or a floating numpy dtype."""
-    if dtype is None:
-        return None
-    dt = np.dtype(dtype)
-    if not np.issubdtype(dt, np.floating):
-        raise DTypeError(f"{arg}: expected a floating dtype such as 'float32', got {dtype!r}")
-    return dt
+    return None if dtype is None else check_float_dtype(arg, dtype, any_float=True)
 
 
 def _check_sequence_input(inputs) -> None:
@@ -372,6 +375,19 @@ class Layer(abc.ABC):
         self.input_shape = input_shape
         self.built = True
 
+    def _check_declared_shape(self, inputs: np.ndarray) -> None:
+        """The first input must fit the declared ``input_shape`` (Keras builds from it) and
+        have no empty dimension after the batch (weights cannot be built from a zero size)."""
+        declared = self.input_shape
+        if declared is not None:
+            fits = inputs.ndim == len(declared) and all(
+                want is None or want == got for want, got in zip(declared[1:], inputs.shape[1:]))
+            if not fits:
+                raise ShapeError(f"inputs: expected shape {declared} (the declared input_shape, "
+                                 f"None for any size), got {inputs.shape}")
+        if inputs.ndim and 0 in inputs.shape[1:]:
+            raise ShapeError(f"inputs: expected no empty dimension after the batch, got {inputs.shape}")
+
     def _weight_specs(self, input_shape) -> list[tuple[str, tuple[int, ...], object]]:
         """``(name, shape, initializer)`` of each weight, in Keras's order; none by default."""
         return []
@@ -381,8 +397,10 @@ class Layer(abc.ABC):
         if not self.built:
             if not isinstance(inputs, np.ndarray):
                 raise DTypeError(
-                    f"{self.name}: expected a numpy array as input, got {type(inputs).__name__}"
+                    f"inputs: expected a numpy array as the input of layer {self.name!r}, "
+                    f"got {type(inputs).__name__}"
                 )
+            self._check_declared_shape(inputs)
             self.build((None, *inputs.shape[1:]), inputs.dtype)
         return self.call(inputs, **kwargs)
 
@@ -423,7 +441,11 @@ class Layer(abc.ABC):
                 f"({', '.join(self._weights)}), got {len(weights)}"
             )
         new = {}
-        for (wname, old), value in zip(self._weights.items(), weights):
+        for i, ((wname, old), value) in enumerate(zip(self._weights.items(), weights)):
+            kind = np.asarray(value).dtype.kind
+            if kind not in "fiu":  # complex would lose its imaginary part; bool/object are slips
+                raise DTypeError(f"weights[{i}]: expected a real array for {self.name}.{wname}, "
+                                 f"got dtype {np.asarray(value).dtype}")
             value = np.array(value, dtype=old.dtype)  # a copy: the caller's array stays theirs
             if value.shape != old.shape:
                 raise ShapeError(
@@ -485,7 +507,7 @@ def gru_weights_from_keras(kernel, recurrent_kernel, bias=None, *, reset_after=T
     H = sizes["H"]
     if bias is None:
         b_x = b_h = np.zeros(3 * H, kernel.dtype)
-    elif reset_after:
+    elif check_bool("reset_after", reset_after):
         check_array("bias", bias, "2, 3H", sizes)
         b_x, b_h = bias[0], bias[1]
     else:
@@ -516,7 +538,7 @@ def gru_weights_to_keras(W_x, W_h, b_x, b_h, *, reset_after=True) -> list[np.nda
     check_array("b_x", b_x, "3H", sizes)
     check_array("b_h", b_h, "3H", sizes)
     H = sizes["H"]
-    bias = np.stack([b_x, b_h]) if reset_after else b_x + b_h
+    bias = np.stack([b_x, b_h]) if check_bool("reset_after", reset_after) else b_x + b_h
     return [_swap_first_two_gates(W_x, H), _swap_first_two_gates(W_h, H),
             _swap_first_two_gates(bias, H)]
 
@@ -546,8 +568,7 @@ class _Recurrent(Layer):
             )
         for arg, flag in (("use_bias", use_bias), ("return_sequences", return_sequences),
                           ("return_state", return_state), ("go_backwards", go_backwards)):
-            if not isinstance(flag, bool):
-                raise TypeError(f"{kind}: {arg} must be True or False, got {flag!r}")
+            check_bool(arg, flag)
         self.use_bias = use_bias
         self.return_sequences = return_sequences
         self.return_state = return_state
@@ -708,8 +729,7 @@ class LSTM(_Recurrent):
                          bias_initializer=bias_initializer, return_sequences=return_sequences,
                          return_state=return_state, go_backwards=go_backwards,
                          input_shape=input_shape, name=name, dtype=dtype, seed=seed)
-        if not isinstance(unit_forget_bias, bool):
-            raise TypeError(f"LSTM: unit_forget_bias must be True or False, got {unit_forget_bias!r}")
+        check_bool("unit_forget_bias", unit_forget_bias)
         self.unit_forget_bias = unit_forget_bias
         self._config["unit_forget_bias"] = unit_forget_bias
 
@@ -747,8 +767,7 @@ class GRU(_Recurrent):
                          bias_initializer=bias_initializer, return_sequences=return_sequences,
                          return_state=return_state, go_backwards=go_backwards,
                          input_shape=input_shape, name=name, dtype=dtype, seed=seed)
-        if not isinstance(reset_after, bool):
-            raise TypeError(f"GRU: reset_after must be True or False, got {reset_after!r}")
+        check_bool("reset_after", reset_after)
         self.reset_after = reset_after
         self._config["reset_after"] = reset_after
 
@@ -1002,8 +1021,7 @@ class Dense(Layer):
         if activation not in _DENSE_ACTIVATIONS:
             known = ", ".join(repr(a) for a in _DENSE_ACTIVATIONS)
             raise ValueError(f"Dense: activation must be one of {known}, got {activation!r}")
-        if not isinstance(use_bias, bool):
-            raise TypeError(f"Dense: use_bias must be True or False, got {use_bias!r}")
+        check_bool("use_bias", use_bias)
         self.activation = activation
         self.use_bias = use_bias
         self.kernel_initializer = _get_initializer("kernel_initializer", kernel_initializer)
@@ -1079,6 +1097,8 @@ class Sequential:
         self.layers: list[Layer] = []
         self._input_shape = None
         self._input_dtype = None
+        if layers is not None and not isinstance(layers, (list, tuple)):
+            raise TypeError(f"layers: expected a list of layers, got {type(layers).__name__}")
         for layer in layers or []:
             self.add(layer)
 
@@ -1090,7 +1110,8 @@ class Sequential:
             self._input_shape, self._input_dtype = layer.shape, layer.dtype
             return
         if not isinstance(layer, Layer):
-            raise TypeError(f"Sequential: expected a layer, got {type(layer).__name__}")
+            raise TypeError(f"layer: expected a keras layer (SimpleRNN, LSTM, GRU, Bidirectional, "
+                            f"Embedding, Dense) or an Input, got {type(layer).__name__}")
         if getattr(layer, "return_state", False) or getattr(layer, "merge_mode", "concat") is None:
             raise ValueError(
                 f"Sequential: layer {layer.name!r} returns several arrays (return_state=True or "
