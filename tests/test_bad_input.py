@@ -12,6 +12,9 @@ Sizes used throughout: N=2 sequences, T=3 steps, D=4 inputs, H=5 hidden units, V
 """
 from __future__ import annotations
 
+import inspect
+import sys
+
 import matplotlib
 
 matplotlib.use("Agg")  # plots are drawn off screen
@@ -274,8 +277,7 @@ CASES = [
     ("LanguageModel.forward/empty-T", lambda: _model().forward(_ids(N, 0)),
      ["ids:", "T >= 1", "(2, 0)"]),
     ("LanguageModel.forward/1-D", lambda: _model().forward(IDS[0]), ["ids:", "(N, T)", "(3,)"]),
-    # loss(inputs, ...) passes inputs on to forward(ids), whose check names "ids".
-    ("LanguageModel.loss/float-inputs", lambda: _model().loss(IDS * 1.0, IDS), ["ids:", "float64"]),
+    ("LanguageModel.loss/float-inputs", lambda: _model().loss(IDS * 1.0, IDS), ["inputs:", "float64"]),
     ("LanguageModel.loss/targets", lambda: _model().loss(IDS, _ids(N, T + 1)),
      ["targets:", "(N, T)", "(2, 4)"]),
     ("LanguageModel.loss/mask", lambda: _model().loss(IDS, IDS, np.ones((N + 1, T))),
@@ -358,7 +360,7 @@ CASES = [
     ("keras.Sequential.predict/list", lambda: keras.Sequential([keras.Dense(3)]).predict([[1.0]]),
      ["x:", "list"]),
     # ---------------------------------------------------------------- training loop
-    ("train/float-inputs", lambda: _train_on((IDS * 1.0, IDS)), ["ids:", "float64"]),
+    ("train/float-inputs", lambda: _train_on((IDS * 1.0, IDS)), ["inputs:", "float64"]),
     ("train/targets", lambda: _train_on((IDS, IDS[:, :2])), ["targets:", "(N, T)", "(2, 2)"]),
     # A NaN mask is the data's fault: a ValueError, not TrainingDiverged.
     ("train/nan-mask", lambda: _train_on((IDS, IDS, np.full((N, T), np.nan))),
@@ -424,14 +426,26 @@ def test_bad_input_to_plots_is_rejected_clearly():
         plt.close("all")
 
 
-def test_bad_input_to_torch_interop_is_rejected_clearly(torch):
-    from rnnlab.torch_interop import from_torch, run_like_torch
+def _torch_cases():
+    """Rows for rnnlab.torch_interop (needs PyTorch)."""
+    import torch
 
-    layer = from_torch(torch.nn.GRU(D, H, batch_first=True))
-    _assert_clear_error(lambda: run_like_torch(layer, X), ["inputs:", "(N, T, D)", "(2, 4)"])
-    _assert_clear_error(lambda: run_like_torch(layer, XS, _rand(2, N, H)),
-                        ["hx", "(K, N, H)", "(2, 2, 5)"])
-    _assert_clear_error(lambda: from_torch(np.zeros(3)), ["module:", "ndarray"])
+    from rnnlab import torch_interop as ti
+
+    def gru():
+        return ti.from_torch(torch.nn.GRU(D, H, batch_first=True))
+
+    return [
+        ("run_like_torch/2-D", lambda: ti.run_like_torch(gru(), X), ["inputs:", "(N, T, D)", "(2, 4)"]),
+        ("run_like_torch/hx", lambda: ti.run_like_torch(gru(), XS, _rand(2, N, H)),
+         ["hx", "(K, N, H)", "(2, 2, 5)"]),
+        ("from_torch/ndarray", lambda: ti.from_torch(np.zeros(3)), ["module:", "ndarray"]),
+    ]
+
+
+def test_bad_input_to_torch_interop_is_rejected_clearly(torch):
+    for _, call, needles in _torch_cases():
+        _assert_clear_error(call, needles)
 
 
 def test_the_sweep_can_fail():
@@ -451,3 +465,114 @@ def test_inputs_are_not_modified_by_rejected_calls():
     with pytest.raises(ValueError):
         _rnn_layer().forward(bad)
     np.testing.assert_array_equal(bad, before)
+
+
+# ------------------------------------------------------------------------------------- coverage
+# Every public callable of every rnnlab module must be exercised by a row above: a rejection
+# (ValueError/TypeError) raised in it or passing through it. A new public function or method
+# without such a row fails test_every_public_callable_has_a_rejecting_row.
+
+COVERED_MODULES = [
+    "rnnlab.functional", "rnnlab.gradcheck", "rnnlab.layers", "rnnlab.sampling", "rnnlab.model",
+    "rnnlab.optim", "rnnlab.data", "rnnlab.train", "rnnlab.keras", "rnnlab.plots",
+    "rnnlab.torch_interop",
+]
+
+# Callables with no argument to spoil (or none a caller passes), by qualified name.
+NO_ARGUMENTS = {
+    # properties and argument-free methods: nothing to pass, nothing to reject
+    "Layer.eval", "Layer.num_params", "Layer.children", "Layer.named_children",
+    "Stacked.children", "Stacked.named_children", "Stacked.reset_state", "Stacked.state",
+    "Bidirectional.children", "Bidirectional.named_children", "Bidirectional.reset_state",
+    "Bidirectional.state", "_Recurrent.reset_state", "LanguageModel.children",
+    "LanguageModel.named_children", "LanguageModel.reset_state", "LanguageModel.vocab_size",
+    "LanguageModel.dtype", "LanguageModel.stateful", "LanguageModel.backward",
+    "SoftmaxCrossEntropy.__init__", "Optimizer.lr", "Optimizer.hyperparams",
+    "Optimizer.state_dict", "SGD.hyperparams", "Adagrad.hyperparams", "RMSProp.hyperparams",
+    "Adam.hyperparams", "Adam.betas", "Vocab.tokens", "Vocab.pad_id", "Vocab.unk_id",
+    "Vocab.bos_id", "Vocab.eos_id", "Vocab.to_dict", "Batches.__init__",
+    "CharTokenizer.__init__", "SyllableTokenizer.__init__", "JamoTokenizer.__init__",
+    "list_corpora", "History.perplexities", "History.val_perplexities", "History.to_dict",
+    "GradientReport.max_error", "GradientReport.worst", "GradientReport.table",
+    "Layer.weight_names", "Layer.get_weights", "Layer.count_params", "Layer.get_config",
+    "Bidirectional.get_weights", "Bidirectional.weight_names", "Bidirectional.count_params",
+    "_Recurrent.rnnlab_params", "GRU.rnnlab_params", "Sequential.built",
+    "Sequential.count_params", "Sequential.get_weights", "Sequential.output_shape",
+    "Sequential.summary", "Initializer.get_config", "Zeros.__init__", "Ones.__init__",
+    "Layer.__init__",
+}
+
+
+def _public_callables(module) -> dict:
+    """code object -> qualified name, for every public function, method and property whose
+    code lives in rnnlab (inherited ones counted once, where they are defined)."""
+    found = {}
+
+    def add(fn, qualname):
+        fn = getattr(fn, "__func__", fn)
+        code = getattr(fn, "__code__", None)
+        if code is not None and getattr(fn, "__module__", "").startswith("rnnlab"):
+            found.setdefault(code, qualname)
+
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if inspect.isfunction(obj):
+            add(obj, name)
+        elif inspect.isclass(obj) and obj.__module__.startswith("rnnlab"):
+            for klass in obj.__mro__:
+                if not klass.__module__.startswith("rnnlab"):
+                    continue
+                for attr, value in vars(klass).items():
+                    if attr.startswith("_") and attr not in ("__init__", "__call__"):
+                        continue
+                    if isinstance(value, property):
+                        for part in (value.fget, value.fset):
+                            if part is not None:
+                                add(part, f"{klass.__qualname__}.{attr}")
+                    elif isinstance(value, (staticmethod, classmethod)) or inspect.isfunction(value):
+                        add(value, f"{klass.__qualname__}.{attr}")
+    return found
+
+
+def _exercised(rows) -> set:
+    """Code objects a rejection was raised in or passed through, over all ``rows``."""
+    seen = set()
+
+    def tracer(frame, event, arg):
+        if event == "exception":
+            seen.add(frame.f_code)
+        return tracer
+
+    for _, call, _ in rows:
+        sys.settrace(tracer)
+        try:
+            call()
+        except (ValueError, TypeError):
+            pass
+        finally:
+            sys.settrace(None)
+    return seen
+
+
+def test_every_public_callable_has_a_rejecting_row():
+    import importlib
+
+    rows = list(CASES) + _plot_cases()
+    modules = list(COVERED_MODULES)
+    if importlib.util.find_spec("torch") is None:
+        modules.remove("rnnlab.torch_interop")  # its rows need torch (see TORCH_CASES)
+    else:
+        rows += _torch_cases()
+    required = {}
+    for name in modules:
+        required.update(_public_callables(importlib.import_module(name)))
+    try:
+        seen = _exercised(rows)
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+    missing = sorted({q for code, q in required.items() if code not in seen} - NO_ARGUMENTS)
+    assert not missing, f"public callables with no row in CASES that they reject: {missing}"
+    stale = sorted(NO_ARGUMENTS - set(required.values()))
+    assert not stale, f"NO_ARGUMENTS names no public callable: {stale}"

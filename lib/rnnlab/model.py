@@ -170,14 +170,7 @@ class LanguageModel(Layer):
 
         In stateful mode the recurrent layers start from the states left by the previous call.
         """
-        return self._forward(ids, "ids")
-
-    def _forward(self, ids, name: str) -> np.ndarray:
-        # Checked here so that the message names the caller's argument, not Embedding's ids.
-        check_ids(name, ids, "N, T", self.vocab_size)
-        if ids.size == 0:  # ... nor the layers' xs
-            raise ShapeError(f"{name}: expected at least one sequence and one time step "
-                             f"(N >= 1, T >= 1), got shape {ids.shape}")
+        self._check_ids("ids", ids)
         xs = self.embed.forward(ids)
         hs = self.dropout.forward(self.layers.forward(xs))
         return self.out.forward(hs)
@@ -193,7 +186,8 @@ class LanguageModel(Layer):
         Returns:
             The loss as a Python float; ``backward()`` then computes its gradients.
         """
-        logits = self._forward(inputs, "inputs")
+        self._check_ids("inputs", inputs)  # so that the message names inputs, not forward's ids
+        logits = self.forward(inputs)
         value = self.criterion.forward(logits, targets, mask)
         self._has_loss = True
         return value
@@ -264,6 +258,14 @@ class LanguageModel(Layer):
             states = self.layers.step(W_embed[next_id][None], states)
             h = states[-1][0]
         return new_ids
+
+    def _check_ids(self, name: str, ids) -> None:
+        """(N, T) ids in [0, V), N, T >= 1 (checked here so that an empty batch is blamed on the
+        ids, not on the layers' xs)."""
+        check_ids(name, ids, "N, T", self.vocab_size)
+        if ids.size == 0:
+            raise ShapeError(f"{name}: expected at least one sequence and one time step "
+                             f"(N >= 1, T >= 1), got shape {ids.shape}")
 
     def _check_prompt(self, prompt_ids) -> np.ndarray:
         if not isinstance(prompt_ids, (np.ndarray, list, tuple)):

@@ -19,6 +19,7 @@ Example::
 """
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from typing import Mapping
 

@@ -42,8 +42,12 @@ class Batches:
         return f"<Batches: {self._length} batches of {self._description}>"
 
 
-# Batches hold int64 ids: a special id must fit.
-_INT64_END = int(np.iinfo(np.int64).max) + 1
+def _check_special(name: str, value) -> int:
+    """A special id (bos, eos, pad): a non-negative integer that fits the int64 batches."""
+    value = check_id(name, value)
+    if value > np.iinfo(np.int64).max:
+        raise ValueError(f"{name}: expected a token id that fits in int64, got {value}")
+    return value
 
 
 def _check_stream(name: str, ids) -> np.ndarray:
@@ -151,7 +155,7 @@ def sentence_batches(
     """
     seqs = _check_sequences("sentences", sentences)
     n = check_positive_int("batch_size", batch_size)
-    bos, eos, pad = (check_id(name, value, _INT64_END) for name, value in
+    bos, eos, pad = (_check_special(name, value) for name, value in
                      (("bos_id", bos_id), ("eos_id", eos_id), ("pad_id", pad_id)))
     check_rng("shuffle_rng", shuffle_rng, optional=True)
     num_batches = -(-len(seqs) // n)
@@ -195,7 +199,7 @@ def prefix_samples(sequences, *, pad_id: int, maxlen: int | None = None):
         ``X`` (M, maxlen - 1) int64 and ``y`` (M,) int64, ``M = sum(max(T_i - 1, 0))``.
     """
     seqs = _check_sequences("sequences", sequences)
-    pad = check_id("pad_id", pad_id, _INT64_END)
+    pad = _check_special("pad_id", pad_id)
     longest = max(len(s) for s in seqs)
     if longest < 2:
         raise ValueError(
