@@ -79,7 +79,9 @@ from rnnlab._validate import (
     ShapeError,
     check_array,
     check_bool,
+    check_finite_real,
     check_float_dtype,
+    check_nonnegative_real,
     check_ids,
     check_positive_int,
 )
@@ -132,7 +134,11 @@ class Initializer(abc.ABC):
             rng = np.random.default_rng(self.seed)
         elif rng is None:
             rng = np.random.default_rng(0)
-        return np.asarray(self._draw(tuple(shape), np.dtype(dtype), rng), dtype=dtype)
+        shape = _shape_tuple("shape", shape)
+        if None in shape:
+            raise ValueError(f"shape: expected a tuple of positive ints, got {shape!r}")
+        dtype = check_float_dtype("dtype", dtype, any_float=True)
+        return np.asarray(self._draw(shape, dtype, rng), dtype=dtype)
 
     @abc.abstractmethod
     def _draw(self, shape: tuple[int, ...], dtype: np.dtype,
@@ -174,7 +180,8 @@ class RandomUniform(Initializer):
     """Uniform on ``[minval, maxval)``; Keras's ``"uniform"`` is ``RandomUniform(-0.05, 0.05)``."""
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None):
-        self.minval, self.maxval, self.seed = float(minval), float(maxval), seed
+        self.minval, self.maxval = check_finite_real("minval", minval), check_finite_real("maxval", maxval)
+        self.seed = _seed(seed)
 
     def _draw(self, shape, dtype, rng):
         return rng.uniform(self.minval, self.maxval, size=shape)
@@ -184,10 +191,32 @@ class RandomNormal(Initializer):
     """Normal with the given mean and standard deviation (Keras default stddev 0.05)."""
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None):
-        self.mean, self.stddev, self.seed = float(mean), float(stddev), seed
+        self.mean, self.stddev = check_finite_real("mean", mean), check_nonnegative_real("stddev", stddev)
+        self.seed = _seed(seed)
 
     def _draw(self, shape, dtype, rng):
         return rng.normal(self.mean, self.stddev, size=shape)
+
+
+def _seed(seed) -> int | None:
+    """An initializer's seed: None (draw from the layer's generator) or an integer >= 0."""
+    if seed is None:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed: expected None or an integer >= 0, got {seed!r}")
+    return int(seed)
+
+
+def _checked_input_shape(input_shape, dims: str) -> tuple[int | None, ...]:
+    """``input_shape`` (batch dimension included) with the rank of ``dims``, e.g. ``"N, T, D"``;
+    ``"N, ..., D"`` means two or more dimensions, ``"N, ..."`` one or more."""
+    shape = _shape_tuple("input_shape", input_shape)
+    letters = [d.strip() for d in dims.split(",")]
+    ok = len(shape) >= len(letters) - 1 if "..." in letters else len(shape) == len(letters)
+    if not ok or not shape:
+        raise ShapeError(f"input_shape: expected ({dims}) with the batch dimension first "
+                         f"(None for any size), got {shape}")
+    return shape
 
 
 def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -205,7 +234,7 @@ class GlorotUniform(Initializer):
     """
 
     def __init__(self, seed: int | None = None):
-        self.seed = seed
+        self.seed = _seed(seed)
 
     def _draw(self, shape, dtype, rng):
         fan_in, fan_out = _fans(shape)
@@ -221,7 +250,7 @@ class Orthogonal(Initializer):
     """
 
     def __init__(self, gain: float = 1.0, seed: int | None = None):
-        self.gain, self.seed = float(gain), seed
+        self.gain, self.seed = check_finite_real("gain", gain), _seed(seed)
 
     def _draw(self, shape, dtype, rng):
         rows, cols = math.prod(shape[:-1]), shape[-1]
@@ -347,7 +376,7 @@ class Layer(abc.ABC):
                  input_shape=None):
         self.name = name if name is not None else _unique_name(_snake_case(type(self).__name__))
         self.dtype = _float_dtype("dtype", dtype)
-        self.seed = seed
+        self.seed = _seed(seed)
         self.input_shape = (None if input_shape is None
                             else (None, *_shape_tuple("input_shape", input_shape)))
         self.built = False
@@ -610,7 +639,7 @@ class _Recurrent(Layer):
 
     def compute_output_shape(self, input_shape):
         """``(N, T, H)`` or ``(N, H)``; with ``return_state`` a list that adds ``(N, H)`` per state."""
-        N, T, _ = input_shape
+        N, T, _ = _checked_input_shape(input_shape, "N, T, D")
         out = (N, T, self.units) if self.return_sequences else (N, self.units)
         if self.return_state:
             return [out] + [(N, self.units)] * self._num_states
@@ -905,7 +934,7 @@ class Bidirectional(Layer):
 
     def compute_output_shape(self, input_shape):
         """The merged output shape (``concat`` doubles the last axis), then state shapes."""
-        shapes = self.forward_layer.compute_output_shape(input_shape)
+        shapes = self.forward_layer.compute_output_shape(_checked_input_shape(input_shape, "N, T, D"))
         out, states = (shapes[0], shapes[1:]) if self.return_state else (shapes, [])
         if self.merge_mode == "concat":
             outs = [(*out[:-1], 2 * out[-1])]
@@ -927,7 +956,15 @@ class Bidirectional(Layer):
         """
         fwd_state = bwd_state = None
         if initial_state is not None:
-            initial_state = list(initial_state)
+            initial_state = ([initial_state] if isinstance(initial_state, np.ndarray)
+                             else list(initial_state))
+            want = 2 * self.forward_layer._num_states
+            if len(initial_state) != want:
+                raise ValueError(
+                    f"initial_state: Bidirectional({type(self.forward_layer).__name__}) expects "
+                    f"{want} arrays of shape (N, H), the forward states then the backward ones, "
+                    f"got {len(initial_state)}"
+                )
             half = len(initial_state) // 2
             fwd_state, bwd_state = initial_state[:half], initial_state[half:]
         y = self.forward_layer.call(inputs, initial_state=fwd_state)
@@ -987,7 +1024,7 @@ class Embedding(Layer):
 
     def compute_output_shape(self, input_shape):
         """``(N, T)`` -> ``(N, T, output_dim)``."""
-        return (*input_shape, self.output_dim)
+        return (*_checked_input_shape(input_shape, "N, ..."), self.output_dim)
 
     def call(self, inputs):
         """Look up ``inputs`` (N, T) integer ids in ``[0, input_dim)``; returns (N, T, output_dim)."""
@@ -1044,7 +1081,7 @@ class Dense(Layer):
 
     def compute_output_shape(self, input_shape):
         """``(..., D)`` -> ``(..., units)``."""
-        return (*input_shape[:-1], self.units)
+        return (*_checked_input_shape(input_shape, "N, ..., D")[:-1], self.units)
 
     def call(self, inputs):
         """``inputs`` (N, D) or (N, T, D) -> (N, units) or (N, T, units)."""
@@ -1093,7 +1130,9 @@ class Sequential:
 
     def __init__(self, layers=None, name: str | None = None, seed: int = 0):
         self.name = name if name is not None else _unique_name("sequential")
-        self.seed = seed
+        self.seed = _seed(seed)
+        if self.seed is None:
+            raise ValueError("seed: expected an integer >= 0, got None")
         self.layers: list[Layer] = []
         self._input_shape = None
         self._input_dtype = None

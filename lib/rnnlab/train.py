@@ -89,6 +89,11 @@ def perplexity(loss: float) -> float:
     return math.exp(loss) if loss < 709.0 else math.inf
 
 
+def _check_path(path) -> None:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path: expected a file path (str or pathlib.Path), got {type(path).__name__}")
+
+
 @dataclass
 class History:
     """What happened during training; saved as JSON with ``save`` / ``load``.
@@ -142,11 +147,13 @@ class History:
 
     def save(self, path) -> None:
         """Write the history to ``path`` as JSON (UTF-8, so Hangul samples stay readable)."""
+        _check_path(path)
         Path(path).write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1), "utf-8")
 
     @classmethod
     def load(cls, path) -> "History":
         """Read a history written by ``save``."""
+        _check_path(path)
         return cls.from_dict(json.loads(Path(path).read_text("utf-8")))
 
 
@@ -570,8 +577,7 @@ def save_checkpoint(path, model, optimizer: Optimizer | None = None, vocab: Voca
     Returns:
         The path written.
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path: expected a file path (str or pathlib.Path), got {type(path).__name__}")
+    _check_path(path)
     _check_saveable(model, vocab, history)
     path = Path(path)
     meta = {
@@ -611,8 +617,7 @@ def load_checkpoint(path) -> Checkpoint:
     Parameters and optimizer state are bit-for-bit those saved (same dtypes), so training
     continued from a checkpoint gives the same losses as training that never stopped.
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path: expected a file path (str or pathlib.Path), got {type(path).__name__}")
+    _check_path(path)
     try:
         archive = np.load(Path(path), allow_pickle=False)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
