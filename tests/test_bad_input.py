@@ -625,6 +625,12 @@ NEW_CASES = [
      ["input_shape:", "'x'"]),
     ("keras.Sequential.__call__/list", lambda: keras.Sequential([keras.Dense(3)])([[1.0]]),
      ["list"]),
+    ("keras.Sequential.predict/2-D-into-LSTM", lambda: keras.Sequential([keras.LSTM(H)]).predict(X),
+     ["x:", "(N, T, D)", "(2, 4)"]),
+    ("keras.Sequential.__call__/declared", lambda: keras.Sequential([keras.Dense(3, input_shape=(D,))])(
+        _rand(N, D + 1)), ["inputs:", "(N, D)", "(2, 5)"]),
+    ("Stacked/generator-still-works", lambda: Stacked(_rnn_layer() for _ in range(1)).forward(X),
+     ["xs:", "(N, T, D)", "(2, 4)"]),
     ("keras.Sequential.set_weights/count",
      lambda: keras.Sequential([keras.Input((D,)), keras.Dense(3)]).set_weights([]), ["got 0"]),
     ("keras.gru_weights_from_keras/list", lambda: keras.gru_weights_from_keras([1], _rand(H, 3 * H)),

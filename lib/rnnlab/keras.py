@@ -1184,6 +1184,7 @@ class Sequential:
         if not isinstance(inputs, np.ndarray):
             raise DTypeError(f"inputs: expected a numpy array, got {type(inputs).__name__}")
         if not self.built:
+            self._check_first_input("inputs", inputs)
             self.build((None, *inputs.shape[1:]), inputs.dtype)
         out = inputs
         for layer in self.layers:
@@ -1197,7 +1198,20 @@ class Sequential:
         if not isinstance(x, np.ndarray) or x.ndim == 0 or len(x) == 0:
             got = x.shape if isinstance(x, np.ndarray) else type(x).__name__
             raise ValueError(f"x: expected a numpy array (N, ...) with N >= 1 rows, got {got}")
+        if self.layers and not self.built:
+            self._check_first_input("x", x)
         return np.concatenate([self(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+
+    def _check_first_input(self, name: str, inputs: np.ndarray) -> None:
+        """Before building from ``inputs``: blame a wrong input on the argument, not on the first
+        layer (a recurrent layer reads (N, T, D); a declared input_shape must fit)."""
+        first = self.layers[0]
+        if isinstance(first, (_Recurrent, Bidirectional)) and inputs.ndim != 3:
+            raise ShapeError(f"{name}: expected shape (N, T, D) for {first.name!r}, got {inputs.shape}")
+        try:
+            first._check_declared_shape(inputs)
+        except ShapeError as err:
+            raise ShapeError(f"{name}:" + str(err).split(":", 1)[1]) from None
 
     def _require_built(self, what: str) -> None:
         if not self.built:

@@ -634,7 +634,7 @@ class Stacked(Layer):
 
     def __init__(self, layers, dropout: float = 0.0, *, rng=None):
         super().__init__()
-        if isinstance(layers, Layer) or not isinstance(layers, (list, tuple)):
+        if isinstance(layers, (Layer, str, np.ndarray)) or not hasattr(layers, "__iter__"):
             raise TypeError(f"layers: expected a list of recurrent layers, got {type(layers).__name__}")
         self.layers = list(layers)
         if not self.layers:
