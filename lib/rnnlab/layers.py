@@ -714,14 +714,25 @@ class Stacked(Layer):
         """One step for inference: x (N, D) -> list of next state tuples (the last layer's
         ``h_next`` is ``result[-1][0]``)."""
         states = self._check_states(states, x)
-        out, finals = x, []
-        for layer, state in zip(self.layers, states):
+        for layer in self.layers:
             if not hasattr(layer, "step"):
                 raise TypeError(f"{type(layer).__name__} cannot run one step at a time (it reads "
                                 "the whole sequence); use forward or scan")
+        out, finals = x, []
+        for layer, state in zip(self.layers, states):
             final = layer.step(out, state)
             finals.append(final)
             out = final[0]
+        return finals
+
+    def _step_from(self, x: np.ndarray, states: list) -> list:
+        """``step`` for states that ``scan``/``step`` returned (generation): the state checks
+        are skipped, since the library made those states (the functional step still checks)."""
+        finals = []
+        for layer, state in zip(self.layers, states):
+            final = layer._step(x, tuple(state))
+            finals.append(final)
+            x = final[0]
         return finals
 
     def _check_states(self, states, xs) -> list:

@@ -255,7 +255,7 @@ class LanguageModel(Layer):
             new_ids.append(next_id)
             if len(new_ids) == n:
                 break  # no step for a token that nothing will read
-            states = self.layers.step(W_embed[next_id][None], states)
+            states = self.layers._step_from(W_embed[next_id][None], states)  # states are ours
             h = states[-1][0]
         return new_ids
 
