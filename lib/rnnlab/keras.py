@@ -86,6 +86,7 @@ from rnnlab._validate import (
     check_positive_int,
 )
 from rnnlab.functional import gru_forward, lstm_forward, rnn_forward, sigmoid, tanh
+from rnnlab.layers import _MERGES, _merge_directions
 from rnnlab.sampling import softmax
 
 __all__ = [
@@ -821,7 +822,7 @@ class GRU(_Recurrent):
 # Bidirectional
 # --------------------------------------------------------------------------------------------
 
-_MERGE_MODES = ("concat", "sum", "mul", "ave", None)
+_MERGE_MODES = _MERGES  # one merge table, rnnlab.layers'; Keras names the argument merge_mode
 
 
 class Bidirectional(Layer):
@@ -981,15 +982,9 @@ class Bidirectional(Layer):
         return merged
 
     def _merge(self, y: np.ndarray, y_rev: np.ndarray):
-        if self.merge_mode == "concat":
-            return np.concatenate([y, y_rev], axis=-1)
-        if self.merge_mode == "sum":
-            return y + y_rev
-        if self.merge_mode == "mul":
-            return y * y_rev
-        if self.merge_mode == "ave":
-            return (y + y_rev) / 2
-        return [y, np.ascontiguousarray(y_rev)]
+        if self.merge_mode is None:  # Keras returns a list of two arrays
+            return [y, np.ascontiguousarray(y_rev)]
+        return _merge_directions(self.merge_mode, y, y_rev)
 
 
 # --------------------------------------------------------------------------------------------

@@ -752,6 +752,23 @@ class Stacked(Layer):
 _MERGES = ("concat", "sum", "mul", "ave", None)
 
 
+def _merge_directions(merge: str | None, hs_f: np.ndarray, hs_b: np.ndarray):
+    """The one merge table (also rnnlab.keras.Bidirectional's): forward and backward outputs
+    of the same shape (..., H) -> (..., 2H) for "concat", (..., H) for "sum"/"mul"/"ave", the
+    pair itself for None."""
+    if merge == "concat":
+        return np.concatenate([hs_f, hs_b], axis=-1)
+    if merge == "sum":
+        return hs_f + hs_b
+    if merge == "mul":
+        return hs_f * hs_b
+    if merge == "ave":
+        out = hs_f + hs_b
+        out *= out.dtype.type(0.5)
+        return out
+    return hs_f, hs_b
+
+
 class Bidirectional(Layer):
     """Runs ``fwd_layer`` on the sequence and ``bwd_layer`` on the time-reversed sequence, then
     aligns the backward outputs with time again and merges both.
@@ -832,17 +849,7 @@ class Bidirectional(Layer):
         return self._merge(hs_f, hs_b[:, ::-1]), (final_f, final_b)
 
     def _merge(self, hs_f, hs_b):
-        if self.merge == "concat":
-            return np.concatenate([hs_f, hs_b], axis=2)
-        if self.merge == "sum":
-            return hs_f + hs_b
-        if self.merge == "mul":
-            return hs_f * hs_b
-        if self.merge == "ave":
-            out = hs_f + hs_b
-            out *= out.dtype.type(0.5)
-            return out
-        return hs_f, hs_b
+        return _merge_directions(self.merge, hs_f, hs_b)
 
     def backward(self, dout):
         """Gradient of the merged output -> dxs (N, T, D); fills ``grads``.
