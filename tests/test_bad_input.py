@@ -619,6 +619,7 @@ NEW_CASES = [
     ("keras.Orthogonal/gain", lambda: keras.Orthogonal(gain="x"), ["gain:", "'x'"]),
     ("keras.Initializer.__call__/shape", lambda: keras.Zeros()("x"), ["shape:", "'x'"]),
     ("keras.Input/shape", lambda: keras.Input((0, D)), ["shape:", "(0, 4)"]),
+    ("keras.Input/dtype", lambda: keras.Input((D,), dtype="bogus"), ["dtype:", "'bogus'"]),
     ("keras.Sequential/layers", lambda: keras.Sequential(5), ["layers:", "list", "int"]),
     ("keras.Sequential.add/int", lambda: keras.Sequential().add(5), ["layer:", "int"]),
     ("keras.Sequential.build/input_shape", lambda: keras.Sequential([keras.Dense(3)]).build("x"),

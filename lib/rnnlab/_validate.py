@@ -8,6 +8,12 @@ instead of a bare numpy broadcasting error deep inside a matrix product.
 Example message::
 
     xs: expected shape (N, T, D) with D=5, got (3, 4, 7)
+
+The scalar rules live here too, once: flags accept only ``True``/``False`` (``check_bool``: never
+``bool(value)``, which makes ``'False'``, ``'no'`` and ``None`` silently mean something), an
+explicit ``np.random.Generator`` (``check_rng``), float32/float64 dtypes (``check_float_dtype``),
+finite positive numbers (``check_positive_real``), fractions in [0, 1) (``check_fraction``) and
+token ids (``check_id``, ``check_ids``).
 """
 from __future__ import annotations
 

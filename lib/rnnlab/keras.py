@@ -353,6 +353,14 @@ def _float_dtype(arg: str, dtype) -> np.dtype | None:
     return None if dtype is None else check_float_dtype(arg, dtype, any_float=True)
 
 
+def _any_dtype(arg: str, dtype) -> np.dtype:
+    """A numpy dtype (an Input may hold integer ids as well as floats)."""
+    try:
+        return np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise DTypeError(f"{arg}: expected a numpy dtype such as 'float32' or 'int64', got {dtype!r}") from None
+
+
 def _check_sequence_input(inputs) -> None:
     """Recurrent layers read ``inputs (N, T, D)``: say so before building from another shape."""
     if isinstance(inputs, np.ndarray) and inputs.ndim != 3:
@@ -1106,7 +1114,7 @@ class Input:
 
     def __init__(self, shape, dtype=None, name=None):
         self.shape = (None, *_shape_tuple("shape", shape))
-        self.dtype = None if dtype is None else np.dtype(dtype)
+        self.dtype = None if dtype is None else _any_dtype("dtype", dtype)
         self.name = name if name is not None else _unique_name("input_layer")
 
     def __repr__(self) -> str:
