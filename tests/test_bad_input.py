@@ -12,6 +12,9 @@ Sizes used throughout: N=2 sequences, T=3 steps, D=4 inputs, H=5 hidden units, V
 """
 from __future__ import annotations
 
+import inspect
+import sys
+
 import matplotlib
 
 matplotlib.use("Agg")  # plots are drawn off screen
@@ -28,7 +31,13 @@ from rnnlab.data import (
     Vocab,
     WordTokenizer,
     adding_problem,
+    compose_syllable,
     copy_task,
+    copy_task_baseline,
+    corpus_info,
+    decompose_syllable,
+    is_hangul_syllable,
+    load_lines,
     load_text,
     prefix_samples,
     sentence_batches,
@@ -48,8 +57,16 @@ from rnnlab.layers import (
     Stacked,
 )
 from rnnlab.model import LanguageModel
-from rnnlab.optim import SGD, Adagrad, Adam, clip_by_global_norm, clip_by_value, global_norm
-from rnnlab.train import evaluate, save_checkpoint, train
+from rnnlab.optim import (
+    SGD,
+    Adagrad,
+    Adam,
+    RMSProp,
+    clip_by_global_norm,
+    clip_by_value,
+    global_norm,
+)
+from rnnlab.train import History, evaluate, load_checkpoint, perplexity, save_checkpoint, train
 
 N, T, D, H, V = 2, 3, 4, 5, 7
 F64 = np.float64
@@ -121,7 +138,7 @@ def _step_with(make_grads, optimizer=SGD):
 
 def _train_on(batch, **options):
     model = _model()
-    train(model, SGD(model.params, lr=0.1), [batch], epochs=1, progress=False, **options)
+    train(model, SGD(model.params, lr=0.1), [batch], epochs=1, **{"progress": False, **options})
 
 
 def _vocab():
@@ -274,8 +291,7 @@ CASES = [
     ("LanguageModel.forward/empty-T", lambda: _model().forward(_ids(N, 0)),
      ["ids:", "T >= 1", "(2, 0)"]),
     ("LanguageModel.forward/1-D", lambda: _model().forward(IDS[0]), ["ids:", "(N, T)", "(3,)"]),
-    # loss(inputs, ...) passes inputs on to forward(ids), whose check names "ids".
-    ("LanguageModel.loss/float-inputs", lambda: _model().loss(IDS * 1.0, IDS), ["ids:", "float64"]),
+    ("LanguageModel.loss/float-inputs", lambda: _model().loss(IDS * 1.0, IDS), ["inputs:", "float64"]),
     ("LanguageModel.loss/targets", lambda: _model().loss(IDS, _ids(N, T + 1)),
      ["targets:", "(N, T)", "(2, 4)"]),
     ("LanguageModel.loss/mask", lambda: _model().loss(IDS, IDS, np.ones((N + 1, T))),
@@ -358,7 +374,7 @@ CASES = [
     ("keras.Sequential.predict/list", lambda: keras.Sequential([keras.Dense(3)]).predict([[1.0]]),
      ["x:", "list"]),
     # ---------------------------------------------------------------- training loop
-    ("train/float-inputs", lambda: _train_on((IDS * 1.0, IDS)), ["ids:", "float64"]),
+    ("train/float-inputs", lambda: _train_on((IDS * 1.0, IDS)), ["inputs:", "float64"]),
     ("train/targets", lambda: _train_on((IDS, IDS[:, :2])), ["targets:", "(N, T)", "(2, 2)"]),
     # A NaN mask is the data's fault: a ValueError, not TrainingDiverged.
     ("train/nan-mask", lambda: _train_on((IDS, IDS, np.full((N, T), np.nan))),
@@ -378,6 +394,256 @@ CASES = [
     ("evaluate/mask", lambda: evaluate(_model(), [(IDS, IDS, np.ones(T))]),
      ["mask:", "(N, T)", "(3,)"]),
 ]
+
+# ---------------------------------------------------------------- rows added with the coverage test
+def _stacked():
+    return Stacked([_rnn_layer(), RNN(H, H, rng=_RNG(1), dtype=F64)])
+
+
+def _adam():
+    return Adam(_model().params, lr=0.1)
+
+
+def _kbi():
+    return keras.Bidirectional(keras.LSTM(H))
+
+
+def _path(tmp_name, content):
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp()) / tmp_name
+    path.write_text(content)
+    return path
+
+
+def _lm_to_torch():
+    from rnnlab import torch_interop as ti
+
+    return ti.language_model_to_torch(_model())
+
+
+NEW_CASES = [
+    # functional activations
+    ("tanh/int", lambda: F.tanh(np.arange(3)), ["x:", "int"]),
+    ("sigmoid_grad/int", lambda: F.sigmoid_grad(np.arange(3)), ["int"]),
+    ("tanh_grad/int", lambda: F.tanh_grad(np.arange(3)), ["int"]),
+    # layers: constructors, flags (never coerced with bool()), dtypes, rng
+    ("Embedding/dtype-str", lambda: Embedding(V, 4, rng=_RNG(0), dtype="bogus"),
+     ["dtype:", "float32 or float64", "'bogus'"]),
+    ("Embedding/dtype-None", lambda: Embedding(V, 4, rng=_RNG(0), dtype=None), ["dtype:", "None"]),
+    ("Linear/rng-int", lambda: Linear(D, V, rng=0), ["rng:", "Generator", "int"]),
+    ("Dropout/p-str", lambda: Dropout("0.5", rng=_RNG(0)), ["p:", "[0, 1)", "'0.5'"]),
+    ("Dropout/p-bool", lambda: Dropout(True, rng=_RNG(0)), ["p:", "[0, 1)", "True"]),
+    ("Dropout.backward/shape", lambda: _ran(Dropout(0.5, rng=_RNG(0)), XS).backward(_rand(N, T, 1)),
+     ["dout:", "(d0, d1, d2)", "(2, 3, 1)"]),
+    ("Dropout.backward/dtype",
+     lambda: _ran(Dropout(0.5, rng=_RNG(0)), XS).backward(_rand(N, T, D, dtype=np.float32)),
+     ["dout:", "float64", "float32"]),
+    ("Dropout.backward/list", lambda: _ran(Dropout(0.5, rng=_RNG(0)), XS).backward([1.0]),
+     ["dout:", "list"]),
+    ("Linear.backward/nan", lambda: _ran(_linear(), XS).backward(_with_nan(_rand(N, T, V))),
+     ["dout:", "nan"]),
+    ("RNN/stateful-str", lambda: RNN(D, H, rng=_RNG(0), stateful="no"),
+     ["stateful:", "True or False", "'no'"]),
+    ("LSTM/stateful-int", lambda: LSTM(D, H, rng=_RNG(0), stateful=1), ["stateful:", "1"]),
+    ("GRU/reset_after-str", lambda: GRU(D, H, rng=_RNG(0), reset_after="False"),
+     ["reset_after:", "True or False", "'False'"]),
+    ("GRU/reset_after-None", lambda: GRU(D, H, rng=_RNG(0), reset_after=None),
+     ["reset_after:", "None"]),
+    ("Layer.train/str", lambda: _rnn_layer().train("False"), ["mode:", "True or False", "'False'"]),
+    ("Layer.named_params/kind", lambda: _rnn_layer().named_params("weights"),
+     ["kind:", "'params' or 'grads'", "'weights'"]),
+    ("RNN.scan/state-array", lambda: _rnn_layer().scan(XS, _rand(N, H)),
+     ["state:", "tuple of 1", "(2, 5)"]),
+    ("LSTM.step/state-short", lambda: _rnn_layer(LSTM).step(X, (HP,)),
+     ["state:", "tuple of 2", "length 1"]),
+    ("RNN.step/state-H", lambda: _rnn_layer().step(X, (_rand(N, H + 1),)),
+     ["state[0]:", "(N, H)", "(2, 6)"]),
+    ("Stacked/not-a-list", lambda: Stacked(_rnn_layer()), ["layers:", "list", "RNN"]),
+    ("Stacked/not-layers", lambda: Stacked([1, 2]), ["layers[0]:", "recurrent layer", "int"]),
+    ("Stacked/sizes", lambda: Stacked([_rnn_layer(), _rnn_layer()]),
+     ["layers[1]:", "input_size=5", "got 4"]),
+    ("Stacked.forward/array-states", lambda: _stacked().forward(XS, [HP, HP]),
+     ["states[0]:", "tuple", "(2, 5)"]),
+    ("Stacked.forward/str-states", lambda: _stacked().forward(XS, "ab"), ["states:", "str"]),
+    ("Stacked.backward/dhs", lambda: _ran(_stacked(), XS).backward(_rand(N, T, H + 1)),
+     ["dhs:", "(N, T, H)", "(2, 3, 6)"]),
+    ("Stacked.scan/array-states", lambda: _stacked().scan(XS, [HP, HP]),
+     ["states[0]:", "tuple", "(2, 5)"]),
+    ("Stacked.step/array-states", lambda: _stacked().step(X, [HP, HP]),
+     ["states[0]:", "tuple", "(2, 5)"]),
+    ("Bidirectional/not-a-layer", lambda: Bidirectional(1, _rnn_layer()),
+     ["fwd_layer:", "recurrent layer", "int"]),
+    ("Bidirectional/merge", lambda: Bidirectional(_rnn_layer(), _rnn_layer(), merge=1),
+     ["merge:", "concat", "1"]),
+    ("Bidirectional.forward/fwd_state-array", lambda: _bidirectional().forward(XS, HP),
+     ["fwd_state:", "tuple", "(2, 5)"]),
+    ("Bidirectional.scan/states", lambda: _bidirectional().scan(XS, HP),
+     ["states:", "pair", "(2, 5)"]),
+    ("Bidirectional.scan/xs-list", lambda: _bidirectional().scan(XS.tolist()), ["xs:", "list"]),
+    ("Bidirectional.backward/pair-shape",
+     lambda: _ran(Bidirectional(_rnn_layer(), _rnn_layer(), merge=None), XS).backward(
+         (_rand(N, T, H + 1), _rand(N, T, H))), ["dout[0]:", "(N, T, H)", "(2, 3, 6)"]),
+    # sampling
+    ("softmax/empty", lambda: sampling.softmax(np.zeros(0)), ["logits:", "at least one", "(0,)"]),
+    ("softmax/underflowing-temperature",
+     lambda: sampling.softmax(_rand(V, dtype=np.float32), temperature=1e-46),
+     ["temperature:", "float32", "1e-46"]),
+    ("greedy/no-rows", lambda: sampling.greedy(np.zeros((0, V))), ["logits:", "N >= 1", "(0, 7)"]),
+    ("sample/rng", lambda: sampling.sample(_rand(V), rng=0), ["rng:", "Generator", "int"]),
+    # language model
+    ("LanguageModel/cell-list", lambda: LanguageModel(V, 4, H, cell=["lstm"]),
+     ["cell:", "'gru'", "['lstm']"]),
+    ("LanguageModel/dtype-str", lambda: LanguageModel(V, 4, H, dtype="bogus"),
+     ["dtype:", "float32 or float64", "'bogus'"]),
+    ("LanguageModel/stateful-str", lambda: LanguageModel(V, 4, H, stateful="no"),
+     ["stateful:", "True or False", "'no'"]),
+    ("LanguageModel/reset_after-int", lambda: LanguageModel(V, 4, H, reset_after=0),
+     ["reset_after:", "True or False", "0"]),
+    ("LanguageModel.generate/greedy-str", lambda: _model().generate([1], 2, greedy="no"),
+     ["greedy:", "True or False", "'no'"]),
+    ("LanguageModel.generate/stop_id", lambda: _model().generate([1], 2, greedy=True, stop_id=2**70),
+     ["stop_id:", "[0, V)", str(2**70)]),
+    ("LanguageModel.set_params/nan",
+     lambda: _model().set_params({k: _with_nan(v) for k, v in _model().params.items()}),
+     ["params['embed.W']:", "finite", "nan"]),
+    ("LanguageModel.set_params/complex",
+     lambda: _model().set_params({k: v.astype(complex) for k, v in _model().params.items()}),
+     ["params['embed.W']:", "real", "complex128"]),
+    ("LanguageModel.set_params/list", lambda: _model().set_params([1]), ["params:", "dict", "list"]),
+    ("LanguageModel.set_params/names", lambda: _model().set_params({"W": _rand(2)}),
+     ["params:", "missing", "'W'"]),
+    # optimizers
+    ("Adam/betas", lambda: Adam(_model().params, betas=0.9), ["betas:", "pair", "0.9"]),
+    ("RMSProp/alpha", lambda: RMSProp(_model().params, alpha=1.0), ["alpha:", "[0, 1)", "1.0"]),
+    ("SGD/momentum-bool", lambda: SGD(_model().params, momentum=True), ["momentum:", "True"]),
+    ("Optimizer.load_state_dict/empty", lambda: _adam().load_state_dict({}),
+     ["state_dict:", "missing", "got []"]),
+    ("Optimizer.load_state_dict/None", lambda: _adam().load_state_dict(None),
+     ["state_dict:", "dict", "NoneType"]),
+    ("Optimizer.load_state_dict/lr",
+     lambda: _adam().load_state_dict({**_adam().state_dict(),
+                                      "hyperparams": {"lr": -1.0, "betas": [0.9, 0.999], "eps": 1e-8}}),
+     ["lr:", "> 0", "-1.0"]),
+    ("Optimizer.load_state_dict/num_updates",
+     lambda: _adam().load_state_dict({**_adam().state_dict(), "num_updates": "x"}),
+     ["state_dict['num_updates']:", "non-negative integer", "'x'"]),
+    # data
+    ("Vocab/tokens-int", lambda: Vocab(5), ["tokens:", "list", "int"]),
+    ("Vocab.build/None", lambda: Vocab.build(None), ["tokens:", "list", "NoneType"]),
+    ("Vocab.encode/None", lambda: _vocab().encode(None), ["tokens:", "NoneType"]),
+    ("Vocab.encode/allow_unk-str", lambda: _vocab().encode(["a"], allow_unk="no"),
+     ["allow_unk:", "True or False", "'no'"]),
+    ("Vocab.decode/skip_specials-int", lambda: _vocab().decode([0], skip_specials=1),
+     ["skip_specials:", "True or False", "1"]),
+    ("Vocab.from_dict/tokens", lambda: Vocab.from_dict({"tokens": 5, "specials": []}),
+     ["data['tokens']:", "list", "int"]),
+    ("CharTokenizer.detokenize/None", lambda: CharTokenizer().detokenize(None),
+     ["tokens:", "NoneType"]),
+    ("WordTokenizer/keep", lambda: WordTokenizer(keep="some"), ["keep:", "'some'"]),
+    ("WordTokenizer.detokenize/str", lambda: WordTokenizer().detokenize("ab"), ["tokens:", "str"]),
+    ("SyllableTokenizer.detokenize/int", lambda: SyllableTokenizer().detokenize(5), ["tokens:", "int"]),
+    ("JamoTokenizer.tokenize/None", lambda: JamoTokenizer().tokenize(None), ["text:", "NoneType"]),
+    ("is_hangul_syllable/None", lambda: is_hangul_syllable(None), ["ch:", "str", "NoneType"]),
+    ("decompose_syllable/two", lambda: decompose_syllable("ab"), ["ch:", "Hangul", "'ab'"]),
+    ("compose_syllable/int", lambda: compose_syllable(1, "ㅏ"), ["lead:", "str", "int"]),
+    ("sentence_batches/negative", lambda: _sentences([np.array([1, -2])]),
+     ["sentences[0]:", ">= 0", "-2"]),
+    ("sentence_batches/shuffle_rng", lambda: sentence_batches([[1]], 2, bos_id=2, eos_id=3, pad_id=0,
+                                                              shuffle_rng=0),
+     ["shuffle_rng:", "Generator", "int"]),
+    ("sentence_batches/huge-bos", lambda: sentence_batches([[1]], 2, bos_id=2**70, eos_id=3, pad_id=0),
+     ["bos_id:", "int64", str(2**70)]),
+    ("prefix_samples/negative", lambda: prefix_samples([[1, -2, 3]], pad_id=0),
+     ["sequences[0]:", ">= 0", "-2"]),
+    ("sliding_windows/many_to_many-str", lambda: sliding_windows(np.arange(10), 3, many_to_many="no"),
+     ["many_to_many:", "True or False", "'no'"]),
+    ("split_ids/nan", lambda: split_ids(np.arange(10), np.nan), ["val_fraction:", "[0, 1)", "nan"]),
+    ("adding_problem/dtype", lambda: adding_problem(2, 5, rng=_RNG(0), dtype="bogus"),
+     ["dtype:", "float", "'bogus'"]),
+    ("adding_problem/dtype-None", lambda: adding_problem(2, 5, rng=_RNG(0), dtype=None),
+     ["dtype:", "None"]),
+    ("copy_task_baseline/T", lambda: copy_task_baseline("5"), ["T:", "'5'"]),
+    ("corpus_info/None", lambda: corpus_info(None), ["name:", "None"]),
+    ("load_lines/int", lambda: load_lines(3), ["name:", "int"]),
+    # training loop, history, checkpoints
+    ("perplexity/nan", lambda: perplexity(np.nan), ["loss:", "real number", "nan"]),
+    ("perplexity/str", lambda: perplexity("x"), ["loss:", "'x'"]),
+    ("train/progress-str", lambda: _train_on((IDS, IDS), progress="no"),
+     ["progress:", "True or False", "'no'"]),
+    ("History.from_dict/None", lambda: History.from_dict(None), ["d:", "dict", "NoneType"]),
+    ("History.save/None", lambda: History().save(None), ["path:", "NoneType"]),
+    ("History.load/None", lambda: History.load(None), ["path:", "NoneType"]),
+    ("load_checkpoint/not-npz", lambda: load_checkpoint(_path("x.npz", "not a zip")),
+     ["path:", ".npz checkpoint", "x.npz"]),
+    ("load_checkpoint/None", lambda: load_checkpoint(None), ["path:", "NoneType"]),
+    ("save_checkpoint/path", lambda: save_checkpoint(None, _model()), ["path:", "NoneType"]),
+    # keras surface
+    ("keras.SimpleRNN/return_sequences", lambda: keras.SimpleRNN(H, return_sequences="no"),
+     ["return_sequences:", "True or False", "'no'"]),
+    ("keras.LSTM/unit_forget_bias", lambda: keras.LSTM(H, unit_forget_bias=1),
+     ["unit_forget_bias:", "True or False", "1"]),
+    ("keras.GRU/reset_after", lambda: keras.GRU(H, reset_after="False"),
+     ["reset_after:", "True or False", "'False'"]),
+    ("keras.GRU/dtype", lambda: keras.GRU(H, dtype="bogus"), ["dtype:", "float", "'bogus'"]),
+    ("keras.LSTM/declared-input_shape", lambda: keras.LSTM(H, input_shape=(T, D + 1))(XS),
+     ["inputs:", "(None, 3, 5)", "(2, 3, 4)"]),
+    ("keras.LSTM/empty-T", lambda: keras.LSTM(H)(_rand(N, 0, D)), ["inputs:", "empty", "(2, 0, 4)"]),
+    ("keras.LSTM.compute_output_shape/2-D", lambda: keras.LSTM(H).compute_output_shape((None, D)),
+     ["input_shape:", "(N, T, D)", "(None, 4)"]),
+    ("keras.LSTM.build/input_shape", lambda: keras.LSTM(H).build("x"), ["input_shape:", "'x'"]),
+    ("keras.Bidirectional/merge_mode", lambda: keras.Bidirectional(keras.LSTM(H), merge_mode="x"),
+     ["merge_mode", "'x'"]),
+    ("keras.Bidirectional.build/input_shape", lambda: _kbi().build("x"), ["input_shape:", "'x'"]),
+    ("keras.Bidirectional.call/initial_state", lambda: _built(_kbi(), XS)(XS, initial_state=[HP]),
+     ["initial_state", "got 1"]),
+    ("keras.Bidirectional.compute_output_shape/2-D",
+     lambda: _kbi().compute_output_shape((None, D)), ["input_shape:", "(N, T, D)", "(None, 4)"]),
+    ("keras.Bidirectional.set_weights/count", lambda: _built(_kbi(), XS).set_weights([]),
+     ["set_weights", "got 0"]),
+    ("keras.Dense/use_bias", lambda: keras.Dense(3, use_bias="no"), ["use_bias:", "'no'"]),
+    ("keras.Dense.set_weights/complex",
+     lambda: _built(keras.Dense(3), X).set_weights([_rand(D, 3).astype(complex), _rand(3)]),
+     ["weights[0]:", "real", "complex128"]),
+    ("keras.Dense.compute_output_shape/str", lambda: keras.Dense(3).compute_output_shape("x"),
+     ["input_shape:", "'x'"]),
+    ("keras.Dense.call/int", lambda: _built(keras.Dense(3), X).call(IDS), ["inputs:", "int"]),
+    ("keras.Embedding/output_dim", lambda: keras.Embedding(V, 0), ["output_dim:", "0"]),
+    ("keras.Embedding.compute_output_shape/str", lambda: keras.Embedding(V, 4).compute_output_shape(3),
+     ["input_shape:", "3"]),
+    ("keras.Constant/value", lambda: keras.Constant("x"), ["value", "'x'"]),
+    ("keras.RandomUniform/minval", lambda: keras.RandomUniform(minval="x"), ["minval:", "'x'"]),
+    ("keras.RandomNormal/seed", lambda: keras.RandomNormal(seed="x"), ["seed:", "'x'"]),
+    ("keras.GlorotUniform/seed", lambda: keras.GlorotUniform(seed=1.5), ["seed:", "1.5"]),
+    ("keras.Orthogonal/gain", lambda: keras.Orthogonal(gain="x"), ["gain:", "'x'"]),
+    ("keras.Initializer.__call__/shape", lambda: keras.Zeros()("x"), ["shape:", "'x'"]),
+    ("keras.Input/shape", lambda: keras.Input((0, D)), ["shape:", "(0, 4)"]),
+    ("keras.Input/dtype", lambda: keras.Input((D,), dtype="bogus"), ["dtype:", "'bogus'"]),
+    ("keras.Sequential/layers", lambda: keras.Sequential(5), ["layers:", "list", "int"]),
+    ("keras.Sequential.add/int", lambda: keras.Sequential().add(5), ["layer:", "int"]),
+    ("keras.Sequential.build/input_shape", lambda: keras.Sequential([keras.Dense(3)]).build("x"),
+     ["input_shape:", "'x'"]),
+    ("keras.Sequential.__call__/list", lambda: keras.Sequential([keras.Dense(3)])([[1.0]]),
+     ["list"]),
+    ("keras.Sequential.predict/2-D-into-LSTM", lambda: keras.Sequential([keras.LSTM(H)]).predict(X),
+     ["x:", "(N, T, D)", "(2, 4)"]),
+    ("keras.Sequential.__call__/declared", lambda: keras.Sequential([keras.Dense(3, input_shape=(D,))])(
+        _rand(N, D + 1)), ["inputs:", "(N, D)", "(2, 5)"]),
+    ("Stacked/generator-still-works", lambda: Stacked(_rnn_layer() for _ in range(1)).forward(X),
+     ["xs:", "(N, T, D)", "(2, 4)"]),
+    ("keras.Sequential.set_weights/count",
+     lambda: keras.Sequential([keras.Input((D,)), keras.Dense(3)]).set_weights([]), ["got 0"]),
+    ("keras.gru_weights_from_keras/list", lambda: keras.gru_weights_from_keras([1], _rand(H, 3 * H)),
+     ["kernel:", "list"]),
+    ("keras.gru_weights_from_keras/reset_after",
+     lambda: keras.gru_weights_from_keras(_rand(D, 3 * H), _rand(H, 3 * H), _rand(2, 3 * H),
+                                          reset_after="no"), ["reset_after:", "'no'"]),
+    ("keras.gru_weights_to_keras/W_h", lambda: keras.gru_weights_to_keras(*W_GRU[:1], _rand(H, H), *W_GRU[2:]),
+     ["W_h:", "(H, 3H)", "(5, 5)"]),
+]
+
+CASES += NEW_CASES
 
 
 def _plot_cases():
@@ -424,14 +690,45 @@ def test_bad_input_to_plots_is_rejected_clearly():
         plt.close("all")
 
 
-def test_bad_input_to_torch_interop_is_rejected_clearly(torch):
-    from rnnlab.torch_interop import from_torch, run_like_torch
+def _torch_cases():
+    """Rows for rnnlab.torch_interop (needs PyTorch)."""
+    import torch
 
-    layer = from_torch(torch.nn.GRU(D, H, batch_first=True))
-    _assert_clear_error(lambda: run_like_torch(layer, X), ["inputs:", "(N, T, D)", "(2, 4)"])
-    _assert_clear_error(lambda: run_like_torch(layer, XS, _rand(2, N, H)),
-                        ["hx", "(K, N, H)", "(2, 2, 5)"])
-    _assert_clear_error(lambda: from_torch(np.zeros(3)), ["module:", "ndarray"])
+    from rnnlab import torch_interop as ti
+
+    def gru():
+        return ti.from_torch(torch.nn.GRU(D, H, batch_first=True))
+
+    return [
+        ("run_like_torch/2-D", lambda: ti.run_like_torch(gru(), X), ["inputs:", "(N, T, D)", "(2, 4)"]),
+        ("run_like_torch/hx", lambda: ti.run_like_torch(gru(), XS, _rand(2, N, H)),
+         ["hx", "(K, N, H)", "(2, 2, 5)"]),
+        ("from_torch/ndarray", lambda: ti.from_torch(np.zeros(3)), ["module:", "ndarray"]),
+        ("run_like_torch/batch_first", lambda: ti.run_like_torch(gru(), XS, batch_first="no"),
+         ["batch_first:", "True or False", "'no'"]),
+        ("to_torch/layer", lambda: ti.to_torch(Dropout(0.5, rng=_RNG(0))),
+         ["layer:", "RNN, LSTM, GRU", "Dropout"]),
+        ("to_torch/batch_first", lambda: ti.to_torch(gru(), batch_first=0), ["batch_first:", "0"]),
+        ("torch_named_arrays/grads", lambda: ti.torch_named_arrays(gru(), grads="no"),
+         ["grads:", "True or False", "'no'"]),
+        ("torch_named_arrays/obj", lambda: ti.torch_named_arrays(np.zeros(3)), ["obj:", "ndarray"]),
+        ("initial_state_grads/layer", lambda: ti.initial_state_grads(np.zeros(3)),
+         ["layer:", "ndarray"]),
+        ("language_model_to_torch/model", lambda: ti.language_model_to_torch(gru()),
+         ["model:", "LanguageModel", "GRU"]),
+        ("language_model_from_torch/module", lambda: ti.language_model_from_torch(np.zeros(3)),
+         ["module:", "ndarray"]),
+        ("language_model_from_torch/dtype",
+         lambda: ti.language_model_from_torch(ti.TorchLanguageModel(V, 4, H), dtype="bogus"),
+         ["dtype:", "float32 or float64", "'bogus'"]),
+        ("TorchLanguageModel/cell", lambda: ti.TorchLanguageModel(V, 4, H, cell=["gru"]),
+         ["cell:", "['gru']"]),
+    ]
+
+
+def test_bad_input_to_torch_interop_is_rejected_clearly(torch):
+    for _, call, needles in _torch_cases():
+        _assert_clear_error(call, needles)
 
 
 def test_the_sweep_can_fail():
@@ -451,3 +748,150 @@ def test_inputs_are_not_modified_by_rejected_calls():
     with pytest.raises(ValueError):
         _rnn_layer().forward(bad)
     np.testing.assert_array_equal(bad, before)
+
+
+# ------------------------------------------------------------------------------------- coverage
+# Every public callable of every rnnlab module must be exercised by a row above: a rejection
+# (ValueError/TypeError) raised in it or passing through it. A new public function or method
+# without such a row fails test_every_public_callable_has_a_rejecting_row.
+
+COVERED_MODULES = [
+    "rnnlab.functional", "rnnlab.gradcheck", "rnnlab.layers", "rnnlab.sampling", "rnnlab.model",
+    "rnnlab.optim", "rnnlab.data", "rnnlab.train", "rnnlab.keras", "rnnlab.plots",
+    "rnnlab.torch_interop",
+]
+
+# Callables with no argument to spoil (or none a caller passes), by qualified name.
+NO_ARGUMENTS = {
+    # properties and methods without arguments: nothing a caller passes can be wrong
+    "layers.Layer.eval", "layers.Layer.num_params", "layers.Layer.children",
+    "layers.Layer.named_children", "layers.Layer.__init__", "layers.SoftmaxCrossEntropy.__init__",
+    "layers.Stacked.children", "layers.Stacked.named_children", "layers.Stacked.reset_state",
+    "layers.Stacked.state", "layers.Bidirectional.children", "layers.Bidirectional.named_children",
+    "layers.Bidirectional.reset_state", "layers.Bidirectional.state",
+    "layers._Recurrent.reset_state",
+    "model.LanguageModel.children", "model.LanguageModel.named_children",
+    "model.LanguageModel.reset_state", "model.LanguageModel.vocab_size", "model.LanguageModel.dtype",
+    "model.LanguageModel.stateful",
+    # takes no argument; called before loss() it raises RuntimeError (call order, not bad input)
+    "model.LanguageModel.backward",
+    "optim.Optimizer.lr", "optim.Optimizer.hyperparams", "optim.Optimizer.state_dict",
+    "optim.SGD.hyperparams", "optim.Adagrad.hyperparams", "optim.RMSProp.hyperparams",
+    "optim.Adam.hyperparams", "optim.Adam.betas",
+    "vocab.Vocab.tokens", "vocab.Vocab.pad_id", "vocab.Vocab.unk_id", "vocab.Vocab.bos_id",
+    "vocab.Vocab.eos_id", "vocab.Vocab.to_dict", "corpora.list_corpora",
+    "gradcheck.GradCheckReport.max_error", "gradcheck.GradCheckReport.worst",
+    "gradcheck.GradCheckReport.table",
+    "train.History.perplexities", "train.History.val_perplexities", "train.History.to_dict",
+    "keras.Layer.weight_names", "keras.Layer.get_weights", "keras.Layer.count_params",
+    "keras.Layer.get_config", "keras.Bidirectional.get_weights", "keras.Bidirectional.weight_names",
+    "keras.Bidirectional.count_params", "keras._Recurrent.rnnlab_params", "keras.GRU.rnnlab_params",
+    "keras.Sequential.built", "keras.Sequential.count_params", "keras.Sequential.get_weights",
+    "keras.Sequential.output_shape", "keras.Sequential.summary", "keras.Zeros.__init__",
+    "keras.Ones.__init__",
+    # abstract methods: every subclass's own method has rows
+    "keras.Layer.call", "keras.Layer.compute_output_shape",
+    # records and exceptions the library builds itself (dataclass __init__, raised errors)
+    "batching.Batches.__init__", "gradcheck.GradCheckReport.__init__", "train.Checkpoint.__init__",
+    "train.History.__init__", "train.TrainingDiverged.__init__",
+    # a torch.nn.Module: torch checks its own tensors
+    "torch_interop.TorchLanguageModel.forward",
+}
+
+
+def _public_callables(module) -> dict:
+    """code object -> qualified name, for every public function, method and property whose
+    code lives in rnnlab (inherited ones counted once, where they are defined)."""
+    found = {}
+
+    def add(fn, qualname):
+        fn = getattr(fn, "__func__", fn)
+        code = getattr(fn, "__code__", None)
+        where = getattr(fn, "__module__", None) or ""
+        if code is not None and where.startswith("rnnlab"):
+            found.setdefault(code, f"{where.rsplit('.', 1)[-1]}.{qualname}")
+
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if inspect.isfunction(obj):
+            add(obj, name)
+        elif inspect.isclass(obj) and obj.__module__.startswith("rnnlab"):
+            for klass in obj.__mro__:
+                if not klass.__module__.startswith("rnnlab"):
+                    continue
+                for attr, value in vars(klass).items():
+                    if attr.startswith("_") and attr not in ("__init__", "__call__"):
+                        continue
+                    if isinstance(value, property):
+                        for part in (value.fget, value.fset):
+                            if part is not None:
+                                add(part, f"{klass.__qualname__}.{attr}")
+                    elif isinstance(value, (staticmethod, classmethod)) or inspect.isfunction(value):
+                        add(value, f"{klass.__qualname__}.{attr}")
+    return found
+
+
+def _exercised(rows) -> set:
+    """Code objects a rejection was raised in or passed through, over all ``rows``."""
+    seen = set()
+
+    def tracer(frame, event, arg):
+        if event == "exception":
+            seen.add(frame.f_code)
+        return tracer
+
+    for _, call, _ in rows:
+        sys.settrace(tracer)
+        try:
+            call()
+        except Exception:  # noqa: BLE001 - the row's own test reports a wrong error type
+            pass
+        finally:
+            sys.settrace(None)
+    return seen
+
+
+def test_every_public_callable_has_a_rejecting_row():
+    import importlib
+
+    rows = list(CASES) + _plot_cases()
+    modules = list(COVERED_MODULES)
+    if importlib.util.find_spec("torch") is None:
+        modules.remove("rnnlab.torch_interop")  # its rows need torch (see TORCH_CASES)
+    else:
+        rows += _torch_cases()
+    required = {}
+    for name in modules:
+        required.update(_public_callables(importlib.import_module(name)))
+    try:
+        seen = _exercised(rows)
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+    missing = sorted({q for code, q in required.items() if code not in seen} - NO_ARGUMENTS)
+    assert not missing, f"public callables with no row in CASES that they reject: {missing}"
+    stale = sorted(NO_ARGUMENTS - set(required.values()))
+    assert not stale, f"NO_ARGUMENTS names no public callable: {stale}"
+
+
+def test_the_coverage_check_can_fail():
+    """A public function no row rejects is found missing; one a row rejects is not."""
+    import types
+
+    def checked(x):
+        if not isinstance(x, int):
+            raise TypeError(f"x: expected an int, got {type(x).__name__}")
+
+    def unchecked(x):
+        return x
+
+    fake = types.ModuleType("rnnlab.fake")
+    for fn in (checked, unchecked):
+        fn.__module__ = "rnnlab.fake"
+        setattr(fake, fn.__name__, fn)
+    fake.__all__ = ["checked", "unchecked"]
+    required = _public_callables(fake)
+    seen = _exercised([("checked/str", lambda: checked("1"), ["x:"]),
+                       ("unchecked/str", lambda: unchecked("1"), ["x:"])])
+    assert sorted(q for code, q in required.items() if code not in seen) == ["fake.unchecked"]

@@ -98,7 +98,7 @@ def test_sentence_batches_bad_input():
         sentence_batches([], 2, bos_id=0, eos_id=1, pad_id=2)
     with pytest.raises(DTypeError, match=r"sentences\[1\]: expected an integer array"):
         sentence_batches([[1, 2], [0.5]], 2, bos_id=0, eos_id=1, pad_id=2)
-    with pytest.raises(TypeError, match="shuffle_rng: expected None or a np.random.Generator"):
+    with pytest.raises(TypeError, match="shuffle_rng: expected None or a numpy Generator"):
         sentence_batches([[1]], 2, bos_id=0, eos_id=1, pad_id=2, shuffle_rng=0)
     with pytest.raises(ValueError, match="pad_id: expected a token id"):
         sentence_batches([[1]], 2, bos_id=0, eos_id=1, pad_id=-1)

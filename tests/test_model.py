@@ -180,7 +180,7 @@ def test_set_params_copies_into_the_same_arrays(rng):
     assert all(np.array_equal(model.params[k], other.params[k]) for k in arrays)
     with pytest.raises(KeyError, match=r"missing \['out.b'\]"):
         model.set_params({k: v for k, v in other.params.items() if k != "out.b"})
-    with pytest.raises(ShapeError, match=r"out.W: expected shape \(3, 7\), got \(7, 3\)"):
+    with pytest.raises(ShapeError, match=r"params\['out.W'\]: expected shape \(3, 7\), got \(7, 3\)"):
         model.set_params({**other.params, "out.W": np.zeros((7, 3))})
 
 
@@ -269,7 +269,7 @@ def test_generation_bad_arguments():
 def test_model_bad_input(rng):
     model = LanguageModel(V, E, H)
     inputs, targets = batch(rng)
-    with pytest.raises(ValueError, match=r"ids: expected token ids in \[0, V\) with V=7, got 7"):
+    with pytest.raises(ValueError, match=r"inputs: expected token ids in \[0, V\) with V=7, got 7"):
         model.loss(np.full((2, 5), 7), targets)
     with pytest.raises(DTypeError, match="ids: expected an integer array"):
         model.forward(inputs.astype(np.float32))

@@ -69,7 +69,7 @@ def test_bad_arguments_are_named():
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="T: the adding problem marks two positions"):
         adding_problem(4, 1, rng=rng)
-    with pytest.raises(TypeError, match="rng: expected a np.random.Generator"):
+    with pytest.raises(TypeError, match="rng: expected a numpy Generator"):
         adding_problem(4, 5, rng=0)
     with pytest.raises(TypeError, match="dtype: expected a float dtype"):
         adding_problem(4, 5, rng=rng, dtype=np.int32)

@@ -8,9 +8,16 @@ instead of a bare numpy broadcasting error deep inside a matrix product.
 Example message::
 
     xs: expected shape (N, T, D) with D=5, got (3, 4, 7)
+
+The scalar rules live here too, once: flags accept only ``True``/``False`` (``check_bool``: never
+``bool(value)``, which makes ``'False'``, ``'no'`` and ``None`` silently mean something), an
+explicit ``np.random.Generator`` (``check_rng``), float32/float64 dtypes (``check_float_dtype``),
+finite positive numbers (``check_positive_real``), fractions in [0, 1) (``check_fraction``) and
+token ids (``check_id``, ``check_ids``).
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Mapping
 
@@ -20,11 +27,20 @@ __all__ = [
     "ShapeError",
     "DTypeError",
     "NonFiniteError",
+    "KeyMismatchError",
     "check_array",
     "check_ids",
     "check_same_dtype",
     "check_positive_int",
     "check_probability",
+    "check_fraction",
+    "check_positive_real",
+    "check_nonnegative_real",
+    "check_finite_real",
+    "check_bool",
+    "check_rng",
+    "check_float_dtype",
+    "check_id",
 ]
 
 
@@ -43,6 +59,17 @@ class NonFiniteError(ValueError):
     own name lets the training loop tell a diverged computation (NaN reaching a layer) from
     other bad input, and report it as ``TrainingDiverged``.
     """
+
+
+class KeyMismatchError(KeyError, ValueError):
+    """A dict argument's keys differ from the expected names (parameters, optimizer state).
+
+    A ``KeyError`` (a missing name) that is also a ``ValueError`` (bad input), with the plain
+    message as its text (``KeyError`` alone would print it quoted).
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 def _describe(dims: tuple[str, ...], sizes: Mapping[str, int]) -> str:
@@ -133,7 +160,7 @@ def check_array(
 def check_ids(name: str, ids, dims: str, vocab_size: int, sizes: dict[str, int] | None = None):
     """Check an integer array of token ids in ``[0, vocab_size)``; return the bound sizes."""
     sizes = check_array(name, ids, dims, sizes, kind="int")
-    if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
+    if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= vocab_size):
         bad = ids[(ids < 0) | (ids >= vocab_size)].flat[0]
         raise ValueError(
             f"{name}: expected token ids in [0, V) with V={vocab_size}, got {int(bad)}"
@@ -159,10 +186,92 @@ def check_positive_int(name: str, value) -> int:
 
 def check_probability(name: str, value, *, inclusive_high: bool = False) -> float:
     """Check a probability in [0, 1) (or [0, 1] with ``inclusive_high``)."""
-    ok = isinstance(value, numbers.Real) and 0 <= value and (
+    ok = _real(value) and 0 <= value and (
         value <= 1 if inclusive_high else value < 1
     )
     if not ok:
         rng = "[0, 1]" if inclusive_high else "[0, 1)"
         raise ValueError(f"{name}: expected a number in {rng}, got {value!r}")
     return float(value)
+
+
+def check_fraction(name: str, value) -> float:
+    """Check a decay rate or fraction in [0, 1) (momentum, betas, dropout)."""
+    return check_probability(name, value)
+
+
+def _real(value) -> bool:
+    return not isinstance(value, (bool, np.bool_)) and isinstance(value, numbers.Real)
+
+
+def check_positive_real(name: str, value) -> float:
+    """Check a finite number > 0 (learning rates, eps, clipping limits, temperatures)."""
+    if not _real(value) or not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
+    return float(value)
+
+
+def check_nonnegative_real(name: str, value) -> float:
+    """Check a finite number >= 0 (NaN would pass a plain ``< 0`` test)."""
+    if not _real(value) or not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def check_finite_real(name: str, value) -> float:
+    """Check a finite real number (a scalar upstream gradient, a loss)."""
+    if not _real(value) or not math.isfinite(value):
+        raise ValueError(f"{name}: expected a finite real number, got {value!r}")
+    return float(value)
+
+
+def check_bool(name: str, value) -> bool:
+    """Check a flag: only ``True`` or ``False`` (or a numpy bool), never coerced with ``bool()``,
+    so that ``'False'``, ``'no'``, ``0`` or ``None`` cannot silently mean something."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {value!r}")
+    return bool(value)
+
+
+def check_rng(name: str, rng, *, optional: bool = False) -> np.random.Generator | None:
+    """Check an explicit random generator (``None`` passes when ``optional``)."""
+    if optional and rng is None:
+        return None
+    if not isinstance(rng, np.random.Generator):
+        either = "None or " if optional else ""
+        raise TypeError(
+            f"{name}: expected {either}a numpy Generator such as np.random.default_rng(0) "
+            f"(a np.random.Generator), got {type(rng).__name__}"
+        )
+    return rng
+
+
+def check_float_dtype(name: str, dtype, *, any_float: bool = False) -> np.dtype:
+    """Check a dtype argument: float32 (speed) or float64 (gradient checks); any floating dtype
+    with ``any_float``. ``None`` and unknown names are rejected (``np.dtype(None)`` would mean
+    float64)."""
+    wanted = "a float dtype (float32 or float64)" if any_float else "float32 or float64"
+    try:
+        dt = None if dtype is None else np.dtype(dtype)
+    except (TypeError, ValueError):
+        dt = None
+    if dt is None:
+        raise DTypeError(f"{name}: expected {wanted}, got {dtype!r}")
+    ok = np.issubdtype(dt, np.floating) if any_float else dt in (np.float32, np.float64)
+    if not ok:
+        raise DTypeError(f"{name}: expected {wanted}, got {dt}")
+    return dt
+
+
+def check_id(name: str, value, vocab_size: int | None = None) -> int:
+    """Check one token id: a non-negative integer (below ``vocab_size`` when given)."""
+    want = ("a token id (a non-negative integer)" if vocab_size is None
+            else f"token ids in [0, V) with V={vocab_size}")
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, numbers.Integral)
+        or value < 0
+        or (vocab_size is not None and value >= vocab_size)
+    ):
+        raise ValueError(f"{name}: expected {want}, got {value!r}")
+    return int(value)

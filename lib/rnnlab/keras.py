@@ -74,8 +74,19 @@ from typing import Callable
 
 import numpy as np
 
-from rnnlab._validate import DTypeError, ShapeError, check_array, check_ids, check_positive_int
+from rnnlab._validate import (
+    DTypeError,
+    ShapeError,
+    check_array,
+    check_bool,
+    check_finite_real,
+    check_float_dtype,
+    check_nonnegative_real,
+    check_ids,
+    check_positive_int,
+)
 from rnnlab.functional import gru_forward, lstm_forward, rnn_forward, sigmoid, tanh
+from rnnlab.layers import _MERGES, _merge_directions
 from rnnlab.sampling import softmax
 
 __all__ = [
@@ -124,7 +135,11 @@ class Initializer(abc.ABC):
             rng = np.random.default_rng(self.seed)
         elif rng is None:
             rng = np.random.default_rng(0)
-        return np.asarray(self._draw(tuple(shape), np.dtype(dtype), rng), dtype=dtype)
+        shape = _shape_tuple("shape", shape)
+        if None in shape:
+            raise ValueError(f"shape: expected a tuple of positive ints, got {shape!r}")
+        dtype = check_float_dtype("dtype", dtype, any_float=True)
+        return np.asarray(self._draw(shape, dtype, rng), dtype=dtype)
 
     @abc.abstractmethod
     def _draw(self, shape: tuple[int, ...], dtype: np.dtype,
@@ -166,7 +181,8 @@ class RandomUniform(Initializer):
     """Uniform on ``[minval, maxval)``; Keras's ``"uniform"`` is ``RandomUniform(-0.05, 0.05)``."""
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None):
-        self.minval, self.maxval, self.seed = float(minval), float(maxval), seed
+        self.minval, self.maxval = check_finite_real("minval", minval), check_finite_real("maxval", maxval)
+        self.seed = _seed(seed)
 
     def _draw(self, shape, dtype, rng):
         return rng.uniform(self.minval, self.maxval, size=shape)
@@ -176,10 +192,32 @@ class RandomNormal(Initializer):
     """Normal with the given mean and standard deviation (Keras default stddev 0.05)."""
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None):
-        self.mean, self.stddev, self.seed = float(mean), float(stddev), seed
+        self.mean, self.stddev = check_finite_real("mean", mean), check_nonnegative_real("stddev", stddev)
+        self.seed = _seed(seed)
 
     def _draw(self, shape, dtype, rng):
         return rng.normal(self.mean, self.stddev, size=shape)
+
+
+def _seed(seed) -> int | None:
+    """An initializer's seed: None (draw from the layer's generator) or an integer >= 0."""
+    if seed is None:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed: expected None or an integer >= 0, got {seed!r}")
+    return int(seed)
+
+
+def _checked_input_shape(input_shape, dims: str) -> tuple[int | None, ...]:
+    """``input_shape`` (batch dimension included) with the rank of ``dims``, e.g. ``"N, T, D"``;
+    ``"N, ..., D"`` means two or more dimensions, ``"N, ..."`` one or more."""
+    shape = _shape_tuple("input_shape", input_shape)
+    letters = [d.strip() for d in dims.split(",")]
+    ok = len(shape) >= len(letters) - 1 if "..." in letters else len(shape) == len(letters)
+    if not ok or not shape:
+        raise ShapeError(f"input_shape: expected ({dims}) with the batch dimension first "
+                         f"(None for any size), got {shape}")
+    return shape
 
 
 def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -197,7 +235,7 @@ class GlorotUniform(Initializer):
     """
 
     def __init__(self, seed: int | None = None):
-        self.seed = seed
+        self.seed = _seed(seed)
 
     def _draw(self, shape, dtype, rng):
         fan_in, fan_out = _fans(shape)
@@ -213,7 +251,7 @@ class Orthogonal(Initializer):
     """
 
     def __init__(self, gain: float = 1.0, seed: int | None = None):
-        self.gain, self.seed = float(gain), seed
+        self.gain, self.seed = check_finite_real("gain", gain), _seed(seed)
 
     def _draw(self, shape, dtype, rng):
         rows, cols = math.prod(shape[:-1]), shape[-1]
@@ -312,12 +350,15 @@ def _shape_tuple(arg: str, shape) -> tuple[int | None, ...]:
 
 def _float_dtype(arg: str, dtype) -> np.dtype | None:
     """``None`` or a floating numpy dtype."""
-    if dtype is None:
-        return None
-    dt = np.dtype(dtype)
-    if not np.issubdtype(dt, np.floating):
-        raise DTypeError(f"{arg}: expected a floating dtype such as 'float32', got {dtype!r}")
-    return dt
+    return None if dtype is None else check_float_dtype(arg, dtype, any_float=True)
+
+
+def _any_dtype(arg: str, dtype) -> np.dtype:
+    """A numpy dtype (an Input may hold integer ids as well as floats)."""
+    try:
+        return np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise DTypeError(f"{arg}: expected a numpy dtype such as 'float32' or 'int64', got {dtype!r}") from None
 
 
 def _check_sequence_input(inputs) -> None:
@@ -344,7 +385,7 @@ class Layer(abc.ABC):
                  input_shape=None):
         self.name = name if name is not None else _unique_name(_snake_case(type(self).__name__))
         self.dtype = _float_dtype("dtype", dtype)
-        self.seed = seed
+        self.seed = _seed(seed)
         self.input_shape = (None if input_shape is None
                             else (None, *_shape_tuple("input_shape", input_shape)))
         self.built = False
@@ -372,6 +413,19 @@ class Layer(abc.ABC):
         self.input_shape = input_shape
         self.built = True
 
+    def _check_declared_shape(self, inputs: np.ndarray) -> None:
+        """The first input must fit the declared ``input_shape`` (Keras builds from it) and
+        have no empty dimension after the batch (weights cannot be built from a zero size)."""
+        declared = self.input_shape
+        if declared is not None:
+            fits = inputs.ndim == len(declared) and all(
+                want is None or want == got for want, got in zip(declared[1:], inputs.shape[1:]))
+            if not fits:
+                raise ShapeError(f"inputs: expected shape {declared} (the declared input_shape, "
+                                 f"None for any size), got {inputs.shape}")
+        if inputs.ndim and 0 in inputs.shape[1:]:
+            raise ShapeError(f"inputs: expected no empty dimension after the batch, got {inputs.shape}")
+
     def _weight_specs(self, input_shape) -> list[tuple[str, tuple[int, ...], object]]:
         """``(name, shape, initializer)`` of each weight, in Keras's order; none by default."""
         return []
@@ -381,8 +435,10 @@ class Layer(abc.ABC):
         if not self.built:
             if not isinstance(inputs, np.ndarray):
                 raise DTypeError(
-                    f"{self.name}: expected a numpy array as input, got {type(inputs).__name__}"
+                    f"inputs: expected a numpy array as the input of layer {self.name!r}, "
+                    f"got {type(inputs).__name__}"
                 )
+            self._check_declared_shape(inputs)
             self.build((None, *inputs.shape[1:]), inputs.dtype)
         return self.call(inputs, **kwargs)
 
@@ -423,7 +479,11 @@ class Layer(abc.ABC):
                 f"({', '.join(self._weights)}), got {len(weights)}"
             )
         new = {}
-        for (wname, old), value in zip(self._weights.items(), weights):
+        for i, ((wname, old), value) in enumerate(zip(self._weights.items(), weights)):
+            kind = np.asarray(value).dtype.kind
+            if kind not in "fiu":  # complex would lose its imaginary part; bool/object are slips
+                raise DTypeError(f"weights[{i}]: expected a real array for {self.name}.{wname}, "
+                                 f"got dtype {np.asarray(value).dtype}")
             value = np.array(value, dtype=old.dtype)  # a copy: the caller's array stays theirs
             if value.shape != old.shape:
                 raise ShapeError(
@@ -485,7 +545,7 @@ def gru_weights_from_keras(kernel, recurrent_kernel, bias=None, *, reset_after=T
     H = sizes["H"]
     if bias is None:
         b_x = b_h = np.zeros(3 * H, kernel.dtype)
-    elif reset_after:
+    elif check_bool("reset_after", reset_after):
         check_array("bias", bias, "2, 3H", sizes)
         b_x, b_h = bias[0], bias[1]
     else:
@@ -516,7 +576,7 @@ def gru_weights_to_keras(W_x, W_h, b_x, b_h, *, reset_after=True) -> list[np.nda
     check_array("b_x", b_x, "3H", sizes)
     check_array("b_h", b_h, "3H", sizes)
     H = sizes["H"]
-    bias = np.stack([b_x, b_h]) if reset_after else b_x + b_h
+    bias = np.stack([b_x, b_h]) if check_bool("reset_after", reset_after) else b_x + b_h
     return [_swap_first_two_gates(W_x, H), _swap_first_two_gates(W_h, H),
             _swap_first_two_gates(bias, H)]
 
@@ -546,8 +606,7 @@ class _Recurrent(Layer):
             )
         for arg, flag in (("use_bias", use_bias), ("return_sequences", return_sequences),
                           ("return_state", return_state), ("go_backwards", go_backwards)):
-            if not isinstance(flag, bool):
-                raise TypeError(f"{kind}: {arg} must be True or False, got {flag!r}")
+            check_bool(arg, flag)
         self.use_bias = use_bias
         self.return_sequences = return_sequences
         self.return_state = return_state
@@ -589,7 +648,7 @@ class _Recurrent(Layer):
 
     def compute_output_shape(self, input_shape):
         """``(N, T, H)`` or ``(N, H)``; with ``return_state`` a list that adds ``(N, H)`` per state."""
-        N, T, _ = input_shape
+        N, T, _ = _checked_input_shape(input_shape, "N, T, D")
         out = (N, T, self.units) if self.return_sequences else (N, self.units)
         if self.return_state:
             return [out] + [(N, self.units)] * self._num_states
@@ -708,8 +767,7 @@ class LSTM(_Recurrent):
                          bias_initializer=bias_initializer, return_sequences=return_sequences,
                          return_state=return_state, go_backwards=go_backwards,
                          input_shape=input_shape, name=name, dtype=dtype, seed=seed)
-        if not isinstance(unit_forget_bias, bool):
-            raise TypeError(f"LSTM: unit_forget_bias must be True or False, got {unit_forget_bias!r}")
+        check_bool("unit_forget_bias", unit_forget_bias)
         self.unit_forget_bias = unit_forget_bias
         self._config["unit_forget_bias"] = unit_forget_bias
 
@@ -747,8 +805,7 @@ class GRU(_Recurrent):
                          bias_initializer=bias_initializer, return_sequences=return_sequences,
                          return_state=return_state, go_backwards=go_backwards,
                          input_shape=input_shape, name=name, dtype=dtype, seed=seed)
-        if not isinstance(reset_after, bool):
-            raise TypeError(f"GRU: reset_after must be True or False, got {reset_after!r}")
+        check_bool("reset_after", reset_after)
         self.reset_after = reset_after
         self._config["reset_after"] = reset_after
 
@@ -773,7 +830,7 @@ class GRU(_Recurrent):
 # Bidirectional
 # --------------------------------------------------------------------------------------------
 
-_MERGE_MODES = ("concat", "sum", "mul", "ave", None)
+_MERGE_MODES = _MERGES  # one merge table, rnnlab.layers'; Keras names the argument merge_mode
 
 
 class Bidirectional(Layer):
@@ -886,7 +943,7 @@ class Bidirectional(Layer):
 
     def compute_output_shape(self, input_shape):
         """The merged output shape (``concat`` doubles the last axis), then state shapes."""
-        shapes = self.forward_layer.compute_output_shape(input_shape)
+        shapes = self.forward_layer.compute_output_shape(_checked_input_shape(input_shape, "N, T, D"))
         out, states = (shapes[0], shapes[1:]) if self.return_state else (shapes, [])
         if self.merge_mode == "concat":
             outs = [(*out[:-1], 2 * out[-1])]
@@ -908,7 +965,15 @@ class Bidirectional(Layer):
         """
         fwd_state = bwd_state = None
         if initial_state is not None:
-            initial_state = list(initial_state)
+            initial_state = ([initial_state] if isinstance(initial_state, np.ndarray)
+                             else list(initial_state))
+            want = 2 * self.forward_layer._num_states
+            if len(initial_state) != want:
+                raise ValueError(
+                    f"initial_state: Bidirectional({type(self.forward_layer).__name__}) expects "
+                    f"{want} arrays of shape (N, H), the forward states then the backward ones, "
+                    f"got {len(initial_state)}"
+                )
             half = len(initial_state) // 2
             fwd_state, bwd_state = initial_state[:half], initial_state[half:]
         y = self.forward_layer.call(inputs, initial_state=fwd_state)
@@ -925,15 +990,9 @@ class Bidirectional(Layer):
         return merged
 
     def _merge(self, y: np.ndarray, y_rev: np.ndarray):
-        if self.merge_mode == "concat":
-            return np.concatenate([y, y_rev], axis=-1)
-        if self.merge_mode == "sum":
-            return y + y_rev
-        if self.merge_mode == "mul":
-            return y * y_rev
-        if self.merge_mode == "ave":
-            return (y + y_rev) / 2
-        return [y, np.ascontiguousarray(y_rev)]
+        if self.merge_mode is None:  # Keras returns a list of two arrays
+            return [y, np.ascontiguousarray(y_rev)]
+        return _merge_directions(self.merge_mode, y, y_rev)
 
 
 # --------------------------------------------------------------------------------------------
@@ -968,7 +1027,7 @@ class Embedding(Layer):
 
     def compute_output_shape(self, input_shape):
         """``(N, T)`` -> ``(N, T, output_dim)``."""
-        return (*input_shape, self.output_dim)
+        return (*_checked_input_shape(input_shape, "N, ..."), self.output_dim)
 
     def call(self, inputs):
         """Look up ``inputs`` (N, T) integer ids in ``[0, input_dim)``; returns (N, T, output_dim)."""
@@ -1002,8 +1061,7 @@ class Dense(Layer):
         if activation not in _DENSE_ACTIVATIONS:
             known = ", ".join(repr(a) for a in _DENSE_ACTIVATIONS)
             raise ValueError(f"Dense: activation must be one of {known}, got {activation!r}")
-        if not isinstance(use_bias, bool):
-            raise TypeError(f"Dense: use_bias must be True or False, got {use_bias!r}")
+        check_bool("use_bias", use_bias)
         self.activation = activation
         self.use_bias = use_bias
         self.kernel_initializer = _get_initializer("kernel_initializer", kernel_initializer)
@@ -1026,7 +1084,7 @@ class Dense(Layer):
 
     def compute_output_shape(self, input_shape):
         """``(..., D)`` -> ``(..., units)``."""
-        return (*input_shape[:-1], self.units)
+        return (*_checked_input_shape(input_shape, "N, ..., D")[:-1], self.units)
 
     def call(self, inputs):
         """``inputs`` (N, D) or (N, T, D) -> (N, units) or (N, T, units)."""
@@ -1056,7 +1114,7 @@ class Input:
 
     def __init__(self, shape, dtype=None, name=None):
         self.shape = (None, *_shape_tuple("shape", shape))
-        self.dtype = None if dtype is None else np.dtype(dtype)
+        self.dtype = None if dtype is None else _any_dtype("dtype", dtype)
         self.name = name if name is not None else _unique_name("input_layer")
 
     def __repr__(self) -> str:
@@ -1075,10 +1133,14 @@ class Sequential:
 
     def __init__(self, layers=None, name: str | None = None, seed: int = 0):
         self.name = name if name is not None else _unique_name("sequential")
-        self.seed = seed
+        self.seed = _seed(seed)
+        if self.seed is None:
+            raise ValueError("seed: expected an integer >= 0, got None")
         self.layers: list[Layer] = []
         self._input_shape = None
         self._input_dtype = None
+        if layers is not None and not isinstance(layers, (list, tuple)):
+            raise TypeError(f"layers: expected a list of layers, got {type(layers).__name__}")
         for layer in layers or []:
             self.add(layer)
 
@@ -1090,7 +1152,8 @@ class Sequential:
             self._input_shape, self._input_dtype = layer.shape, layer.dtype
             return
         if not isinstance(layer, Layer):
-            raise TypeError(f"Sequential: expected a layer, got {type(layer).__name__}")
+            raise TypeError(f"layer: expected a keras layer (SimpleRNN, LSTM, GRU, Bidirectional, "
+                            f"Embedding, Dense) or an Input, got {type(layer).__name__}")
         if getattr(layer, "return_state", False) or getattr(layer, "merge_mode", "concat") is None:
             raise ValueError(
                 f"Sequential: layer {layer.name!r} returns several arrays (return_state=True or "
@@ -1124,6 +1187,7 @@ class Sequential:
         if not isinstance(inputs, np.ndarray):
             raise DTypeError(f"inputs: expected a numpy array, got {type(inputs).__name__}")
         if not self.built:
+            self._check_first_input("inputs", inputs)
             self.build((None, *inputs.shape[1:]), inputs.dtype)
         out = inputs
         for layer in self.layers:
@@ -1137,7 +1201,20 @@ class Sequential:
         if not isinstance(x, np.ndarray) or x.ndim == 0 or len(x) == 0:
             got = x.shape if isinstance(x, np.ndarray) else type(x).__name__
             raise ValueError(f"x: expected a numpy array (N, ...) with N >= 1 rows, got {got}")
+        if self.layers and not self.built:
+            self._check_first_input("x", x)
         return np.concatenate([self(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+
+    def _check_first_input(self, name: str, inputs: np.ndarray) -> None:
+        """Before building from ``inputs``: blame a wrong input on the argument, not on the first
+        layer (a recurrent layer reads (N, T, D); a declared input_shape must fit)."""
+        first = self.layers[0]
+        if isinstance(first, (_Recurrent, Bidirectional)) and inputs.ndim != 3:
+            raise ShapeError(f"{name}: expected shape (N, T, D) for {first.name!r}, got {inputs.shape}")
+        try:
+            first._check_declared_shape(inputs)
+        except ShapeError as err:
+            raise ShapeError(f"{name}:" + str(err).split(":", 1)[1]) from None
 
     def _require_built(self, what: str) -> None:
         if not self.built:

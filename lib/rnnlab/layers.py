@@ -26,9 +26,6 @@ V vocabulary size, M output features.
 """
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
 
 from rnnlab import functional as F
@@ -36,9 +33,13 @@ from rnnlab._validate import (
     DTypeError,
     ShapeError,
     check_array,
+    check_bool,
+    check_finite_real,
+    check_float_dtype,
     check_ids,
     check_positive_int,
     check_probability,
+    check_rng,
 )
 
 __all__ = [
@@ -62,27 +63,42 @@ _ONE_HOT_MAX_VOCAB = 128
 # ----------------------------------------------------------------------------- shared helpers
 
 
-def _check_rng(rng) -> np.random.Generator:
-    """Every layer that draws random numbers takes an explicit generator."""
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng: expected a numpy Generator such as np.random.default_rng(0), "
-            f"got {type(rng).__name__}"
-        )
-    return rng
-
-
-def _check_float_dtype(dtype) -> np.dtype:
-    """float32 (speed) or float64 (gradient checks)."""
-    dt = np.dtype(dtype)
-    if dt not in (np.float32, np.float64):
-        raise DTypeError(f"dtype: expected float32 or float64, got {dt}")
-    return dt
-
-
 def _uniform(rng: np.random.Generator, bound: float, shape, dtype: np.dtype) -> np.ndarray:
     """Draws from uniform(-bound, bound), made in float64 so both dtypes see the same values."""
     return rng.uniform(-bound, bound, size=shape).astype(dtype, copy=False)
+
+
+def _check_state(name: str, state, layer, N: int | None) -> tuple | None:
+    """``state`` is None or a tuple/list of one ``(N, H)`` array per state of ``layer``
+    (``(h,)``, ``(h, c)`` for LSTM; a pair of such tuples for a Bidirectional layer)."""
+    if state is None:
+        return None
+    names = getattr(layer, "_state_names", None)
+    if names is None and isinstance(layer, Bidirectional):
+        if not isinstance(state, (tuple, list)) or len(state) != 2:
+            raise TypeError(f"{name}: expected None or the pair (fwd state, bwd state), "
+                            f"got {_describe_value(state)}")
+        return (_check_state(f"{name}[0]", state[0], layer.fwd, N),
+                _check_state(f"{name}[1]", state[1], layer.bwd, N))
+    if names is None:  # a layer of another kind checks its own state
+        return tuple(state) if isinstance(state, (tuple, list)) else state
+    letters = ", ".join(f"{n}0" for n in names)
+    if not isinstance(state, (tuple, list)) or len(state) != len(names):
+        raise TypeError(f"{name}: expected None or a tuple of {len(names)} array(s) ({letters}), "
+                        f"each (N, H), got {_describe_value(state)}")
+    sizes = {"H": layer.hidden_size} if N is None else {"N": N, "H": layer.hidden_size}
+    for i, a in enumerate(state):
+        if a is not None:
+            check_array(f"{name}[{i}]", a, "N, H", sizes)
+    return tuple(state)
+
+
+def _describe_value(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of length {len(value)}"
+    return type(value).__name__
 
 
 def _require(cache, layer: str):
@@ -104,9 +120,25 @@ class Layer:
         """Layers held by this one (their ``training`` flag follows this one's)."""
         return []
 
+    def named_children(self) -> list[tuple[str, "Layer"]]:
+        """``(prefix, layer)`` for each child whose parameters this layer holds as
+        ``"<prefix>.<name>"``; empty for a layer that owns its parameters itself."""
+        return []
+
+    def named_params(self, kind: str = "params") -> dict[str, np.ndarray]:
+        """Every parameter (``kind="params"``) or gradient (``kind="grads"``) of this layer and
+        its children, in one flat dict whose names carry the children's prefixes
+        (``"0.W_x"``, ``"fwd.b"``, ``"layers.1.W_h"``). The arrays are the layers' own, not copies."""
+        if kind not in ("params", "grads"):
+            raise ValueError(f"kind: expected 'params' or 'grads', got {kind!r}")
+        named = self.named_children()
+        if not named:
+            return dict(getattr(self, kind))
+        return {f"{prefix}.{k}": v for prefix, child in named for k, v in child.named_params(kind).items()}
+
     def train(self, mode: bool = True) -> "Layer":
         """Switch training behaviour (dropout) on, or off with ``mode=False``; returns self."""
-        self.training = bool(mode)
+        self.training = check_bool("mode", mode)
         for child in self.children():
             child.train(mode)
         return self
@@ -162,8 +194,8 @@ class Embedding(Layer):
         super().__init__()
         V = check_positive_int("vocab_size", vocab_size)
         E = check_positive_int("embed_size", embed_size)
-        dt = _check_float_dtype(dtype)
-        self.params["W"] = _check_rng(rng).standard_normal((V, E)).astype(dt, copy=False)
+        dt = check_float_dtype("dtype", dtype)
+        self.params["W"] = check_rng("rng", rng).standard_normal((V, E)).astype(dt, copy=False)
         self.grads["W"] = np.zeros_like(self.params["W"])
         self._ids = None
 
@@ -200,8 +232,8 @@ class Linear(Layer):
         super().__init__()
         D = check_positive_int("in_features", in_features)
         M = check_positive_int("out_features", out_features)
-        dt = _check_float_dtype(dtype)
-        rng = _check_rng(rng)
+        dt = check_float_dtype("dtype", dtype)
+        rng = check_rng("rng", rng)
         bound = 1.0 / np.sqrt(D)
         self.params["W"] = _uniform(rng, bound, (D, M), dt)
         self.params["b"] = _uniform(rng, bound, (M,), dt)
@@ -241,6 +273,7 @@ class Linear(Layer):
                 f"got {getattr(dout, 'shape', type(dout).__name__)}"
             )
         _check_same(dout, W, "dout")
+        check_array("dout", dout, letters[1:-1])  # finite (a NaN gradient means divergence)
         dout2d = dout.reshape(-1, W.shape[1])
         self._set_grads(W=x2d.T @ dout2d, b=dout2d.sum(axis=0))
         return (dout2d @ W.T).reshape(*dout.shape[:-1], W.shape[0])
@@ -333,8 +366,7 @@ class SoftmaxCrossEntropy(Layer):
         """
         probs = _require(self._probs, "SoftmaxCrossEntropy")
         # Checked before the buffer is consumed, so a rejected call leaves backward usable.
-        if isinstance(dloss, bool) or not isinstance(dloss, numbers.Real) or not math.isfinite(dloss):
-            raise ValueError(f"dloss: expected a finite real number, got {dloss!r}")
+        check_finite_real("dloss", dloss)
         self._probs = None  # consumed: the buffer becomes the gradient
         probs[np.arange(probs.shape[0]), self._targets] -= 1
         probs *= self._scale
@@ -351,22 +383,29 @@ class Dropout(Layer):
     def __init__(self, p: float, *, rng):
         super().__init__()
         self.p = check_probability("p", p)
-        self.rng = _check_rng(rng)
+        self.rng = check_rng("rng", rng)
         self._mask = None
+        self._input = None  # (shape, dtype) of the last forward input, for backward's checks
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x (any shape, float) -> same shape; ``x`` itself when dropout is inactive (eval mode
         or ``p == 0``), else a new array."""
+        check_array("x", x, ", ".join(f"d{i}" for i in range(getattr(x, "ndim", 0))))
+        self._input = (x.shape, x.dtype)
         if not self.training or self.p == 0.0:
             self._mask = None
             return x
-        check_array("x", x, ", ".join(f"d{i}" for i in range(getattr(x, "ndim", 0))))
         keep = self.rng.random(x.shape, dtype=x.dtype) >= self.p
         self._mask = keep * x.dtype.type(1.0 / (1.0 - self.p))
         return x * self._mask
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """dout (same shape as the forward input) -> dx."""
+        """dout (same shape and dtype as the forward input) -> dx."""
+        shape, dtype = _require(self._input, "Dropout")
+        check_array("dout", dout, ", ".join(f"d{i}" for i in range(len(shape))),
+                    {f"d{i}": n for i, n in enumerate(shape)})
+        if dout.dtype != dtype:
+            raise DTypeError(f"dout: expected dtype {dtype} (the forward input's), got {dout.dtype}")
         return dout if self._mask is None else dout * self._mask
 
 
@@ -387,11 +426,11 @@ class _Recurrent(Layer):
         D = check_positive_int("input_size", input_size)
         H = check_positive_int("hidden_size", hidden_size)
         self.input_size, self.hidden_size = D, H
-        self.dtype = _check_float_dtype(dtype)
-        self.stateful = bool(stateful)
+        self.dtype = check_float_dtype("dtype", dtype)
+        self.stateful = check_bool("stateful", stateful)
         self.state: tuple[np.ndarray, ...] | None = None  # final state of the last forward
         self.cache = None  # functional cache of the last forward (its gates, for plots)
-        _check_rng(rng)
+        check_rng("rng", rng)
 
     def _init_params(self, rng: np.random.Generator, names_shapes) -> None:
         """Draw each parameter from uniform(-1/sqrt(H), 1/sqrt(H)) in the given order."""
@@ -450,7 +489,8 @@ class _Recurrent(Layer):
             hs (N, T, H) and the final state tuple.
         """
         self._check_input("xs", xs, "N, T, D")
-        initial = (None,) * len(self._state_names) if state is None else tuple(state)
+        state = _check_state("state", state, self, xs.shape[0])
+        initial = (None,) * len(self._state_names) if state is None else state
         hs, final, _ = self._run(xs, initial)
         return hs, final
 
@@ -465,9 +505,10 @@ class _Recurrent(Layer):
             The next state tuple; its first entry is ``h_next (N, H)``.
         """
         self._check_input("x", x, "N, D")
+        state = _check_state("state", state, self, x.shape[0])
         if state is None:
             state = tuple(np.zeros((x.shape[0], self.hidden_size), self.dtype) for _ in self._state_names)
-        return self._step(x, tuple(state))
+        return self._step(x, state)
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size}, "
@@ -551,7 +592,7 @@ class GRU(_Recurrent):
     def __init__(self, input_size: int, hidden_size: int, *, rng, dtype=np.float32,
                  stateful: bool = False, reset_after: bool = True):
         super().__init__(input_size, hidden_size, rng=rng, dtype=dtype, stateful=stateful)
-        self.reset_after = bool(reset_after)
+        self.reset_after = check_bool("reset_after", reset_after)
         D, H = self.input_size, self.hidden_size
         self._init_params(rng, [("W_x", (D, 3 * H)), ("W_h", (H, 3 * H)),
                                 ("b_x", (3 * H,)), ("b_h", (3 * H,))])
@@ -593,21 +634,34 @@ class Stacked(Layer):
 
     def __init__(self, layers, dropout: float = 0.0, *, rng=None):
         super().__init__()
+        if isinstance(layers, (Layer, str, np.ndarray)) or not hasattr(layers, "__iter__"):
+            raise TypeError(f"layers: expected a list of recurrent layers, got {type(layers).__name__}")
         self.layers = list(layers)
         if not self.layers:
             raise ValueError("layers: expected at least one recurrent layer, got none")
+        for l, layer in enumerate(self.layers):
+            if not isinstance(layer, Layer) or not hasattr(layer, "hidden_size"):
+                raise TypeError(f"layers[{l}]: expected a recurrent layer (RNN, LSTM, GRU, "
+                                f"Bidirectional), got {type(layer).__name__}")
+            if l and layer.input_size != self.layers[l - 1].hidden_size:
+                raise ValueError(f"layers[{l}]: expected input_size={self.layers[l - 1].hidden_size} "
+                                 f"(layer {l - 1}'s hidden_size), got {layer.input_size}")
         p = check_probability("dropout", dropout)
         if p > 0 and rng is None:
             raise TypeError("rng: dropout > 0 needs a numpy Generator such as np.random.default_rng(0)")
         self.dropouts = [Dropout(p, rng=rng) for _ in self.layers[:-1]] if p > 0 else []
-        self.params = {f"{l}.{k}": v for l, layer in enumerate(self.layers) for k, v in layer.params.items()}
+        self.input_size, self.hidden_size = self.layers[0].input_size, self.layers[-1].hidden_size
+        self.params = self.named_params("params")
         self._collect_grads()
 
     def children(self) -> list[Layer]:
         return self.layers + self.dropouts
 
+    def named_children(self) -> list[tuple[str, Layer]]:
+        return [(str(l), layer) for l, layer in enumerate(self.layers)]
+
     def _collect_grads(self) -> None:
-        self.grads = {f"{l}.{k}": v for l, layer in enumerate(self.layers) for k, v in layer.grads.items()}
+        self.grads = self.named_params("grads")
 
     @property
     def state(self) -> list:
@@ -627,7 +681,7 @@ class Stacked(Layer):
             states: None, or one entry per layer: None or the tuple of initial states passed to
                 that layer's forward (``(h0,)``, ``(h0, c0)``).
         """
-        states = self._check_states(states)
+        states = self._check_states(states, xs)
         out = xs
         for l, layer in enumerate(self.layers):
             out = layer.forward(out, *(states[l] or ()))
@@ -648,7 +702,7 @@ class Stacked(Layer):
     def scan(self, xs: np.ndarray, states: list | None = None):
         """Inference (no dropout, no cache): -> hs (N, T, H) of the last layer and the list of
         final state tuples."""
-        states = self._check_states(states)
+        states = self._check_states(states, xs)
         finals = []
         out = xs
         for layer, state in zip(self.layers, states):
@@ -659,27 +713,60 @@ class Stacked(Layer):
     def step(self, x: np.ndarray, states: list | None = None) -> list:
         """One step for inference: x (N, D) -> list of next state tuples (the last layer's
         ``h_next`` is ``result[-1][0]``)."""
-        states = self._check_states(states)
-        out, finals = x, []
-        for layer, state in zip(self.layers, states):
+        states = self._check_states(states, x)
+        for layer in self.layers:
             if not hasattr(layer, "step"):
                 raise TypeError(f"{type(layer).__name__} cannot run one step at a time (it reads "
                                 "the whole sequence); use forward or scan")
+        out, finals = x, []
+        for layer, state in zip(self.layers, states):
             final = layer.step(out, state)
             finals.append(final)
             out = final[0]
         return finals
 
-    def _check_states(self, states) -> list:
+    def _step_from(self, x: np.ndarray, states: list) -> list:
+        """``step`` for states that ``scan``/``step`` returned (generation): the state checks
+        are skipped, since the library made those states (the functional step still checks)."""
+        finals = []
+        for layer, state in zip(self.layers, states):
+            final = layer._step(x, tuple(state))
+            finals.append(final)
+            x = final[0]
+        return finals
+
+    def _check_states(self, states, xs) -> list:
+        """None, or one entry per layer: None or that layer's state tuple."""
+        L = len(self.layers)
         if states is None:
-            return [None] * len(self.layers)
-        if len(states) != len(self.layers):
-            raise ValueError(f"states: expected one entry per layer (L={len(self.layers)}), "
-                             f"got {len(states)}")
-        return list(states)
+            return [None] * L
+        if not isinstance(states, (list, tuple)):
+            raise TypeError(f"states: expected None or a list of one state tuple (or None) per "
+                            f"layer (L={L}), got {_describe_value(states)}")
+        if len(states) != L:
+            raise ValueError(f"states: expected one entry per layer (L={L}), got {len(states)}")
+        N = xs.shape[0] if isinstance(xs, np.ndarray) and xs.ndim else None
+        return [_check_state(f"states[{l}]", s, layer, N) for l, (s, layer) in enumerate(zip(states, self.layers))]
 
 
 _MERGES = ("concat", "sum", "mul", "ave", None)
+
+
+def _merge_directions(merge: str | None, hs_f: np.ndarray, hs_b: np.ndarray):
+    """The one merge table (also rnnlab.keras.Bidirectional's): forward and backward outputs
+    of the same shape (..., H) -> (..., 2H) for "concat", (..., H) for "sum"/"mul"/"ave", the
+    pair itself for None."""
+    if merge == "concat":
+        return np.concatenate([hs_f, hs_b], axis=-1)
+    if merge == "sum":
+        return hs_f + hs_b
+    if merge == "mul":
+        return hs_f * hs_b
+    if merge == "ave":
+        out = hs_f + hs_b
+        out *= out.dtype.type(0.5)
+        return out
+    return hs_f, hs_b
 
 
 class Bidirectional(Layer):
@@ -695,9 +782,12 @@ class Bidirectional(Layer):
 
     def __init__(self, fwd_layer, bwd_layer, merge: str | None = "concat"):
         super().__init__()
-        if merge not in _MERGES:
+        if not any(merge is m or (isinstance(merge, str) and merge == m) for m in _MERGES):
             raise ValueError(f"merge: expected one of {_MERGES}, got {merge!r}")
         for name, layer in (("fwd_layer", fwd_layer), ("bwd_layer", bwd_layer)):
+            if not isinstance(layer, _Recurrent):
+                raise TypeError(f"{name}: expected a recurrent layer (RNN, LSTM or GRU), "
+                                f"got {type(layer).__name__}")
             if getattr(layer, "stateful", False):
                 raise ValueError(f"{name}: a bidirectional layer reads whole sequences; "
                                  "stateful=True is not supported")
@@ -710,17 +800,18 @@ class Bidirectional(Layer):
         self.fwd, self.bwd, self.merge = fwd_layer, bwd_layer, merge
         self.input_size = fwd_layer.input_size
         self.hidden_size = fwd_layer.hidden_size + (bwd_layer.hidden_size if merge == "concat" else 0)
-        self.params = {f"{d}.{k}": v for d, layer in (("fwd", self.fwd), ("bwd", self.bwd))
-                       for k, v in layer.params.items()}
+        self.params = self.named_params("params")
         self._collect_grads()
         self._outputs = None
 
     def children(self) -> list[Layer]:
         return [self.fwd, self.bwd]
 
+    def named_children(self) -> list[tuple[str, Layer]]:
+        return [("fwd", self.fwd), ("bwd", self.bwd)]
+
     def _collect_grads(self) -> None:
-        self.grads = {f"{d}.{k}": v for d, layer in (("fwd", self.fwd), ("bwd", self.bwd))
-                      for k, v in layer.grads.items()}
+        self.grads = self.named_params("grads")
 
     @property
     def state(self):
@@ -740,6 +831,8 @@ class Bidirectional(Layer):
             fwd_state, bwd_state: None or the initial state tuple of each direction.
         """
         check_array("xs", xs, "N, T, D", {"D": self.input_size})
+        fwd_state = _check_state("fwd_state", fwd_state, self.fwd, xs.shape[0])
+        bwd_state = _check_state("bwd_state", bwd_state, self.bwd, xs.shape[0])
         hs_f = self.fwd.forward(xs, *(fwd_state or ()))
         # A contiguous reversed copy: the input projection reshapes it without another copy.
         hs_b = self.bwd.forward(np.ascontiguousarray(xs[:, ::-1]), *(bwd_state or ()))[:, ::-1]
@@ -749,23 +842,14 @@ class Bidirectional(Layer):
     def scan(self, xs: np.ndarray, states: tuple | None = None):
         """Inference without caches: xs (N, T, D) -> (merged outputs, (fwd final state, bwd final
         state)); ``states`` is None or that pair of initial state tuples."""
-        fwd_state, bwd_state = states if states is not None else (None, None)
+        check_array("xs", xs, "N, T, D", {"D": self.input_size})
+        fwd_state, bwd_state = _check_state("states", states, self, xs.shape[0]) or (None, None)
         hs_f, final_f = self.fwd.scan(xs, fwd_state)
         hs_b, final_b = self.bwd.scan(xs[:, ::-1], bwd_state)
         return self._merge(hs_f, hs_b[:, ::-1]), (final_f, final_b)
 
     def _merge(self, hs_f, hs_b):
-        if self.merge == "concat":
-            return np.concatenate([hs_f, hs_b], axis=2)
-        if self.merge == "sum":
-            return hs_f + hs_b
-        if self.merge == "mul":
-            return hs_f * hs_b
-        if self.merge == "ave":
-            out = hs_f + hs_b
-            out *= out.dtype.type(0.5)
-            return out
-        return hs_f, hs_b
+        return _merge_directions(self.merge, hs_f, hs_b)
 
     def backward(self, dout):
         """Gradient of the merged output -> dxs (N, T, D); fills ``grads``.
@@ -784,7 +868,12 @@ class Bidirectional(Layer):
         """The gradient of the merged output -> gradients of (hs_fwd, hs_bwd), both (N, T, H)."""
         if self.merge is None:
             if not (isinstance(dout, tuple) and len(dout) == 2):
-                raise TypeError("dout: merge=None expects the pair (dhs_fwd, dhs_bwd)")
+                raise TypeError("dout: merge=None expects the pair (dhs_fwd, dhs_bwd), "
+                                f"got {_describe_value(dout)}")
+            for i, (d, hs) in enumerate(zip(dout, (hs_f, hs_b))):
+                N, T, H = hs.shape
+                check_array(f"dout[{i}]", d, "N, T, H", {"N": N, "T": T, "H": H})
+                _check_same(d, hs, f"dout[{i}]")
             return dout
         H_f, H_b = hs_f.shape[2], hs_b.shape[2]
         if self.merge == "concat":
@@ -795,6 +884,8 @@ class Bidirectional(Layer):
         if not isinstance(dout, np.ndarray) or dout.shape != expected:
             raise ShapeError(f"dout: expected shape {expected}, i.e. {letters} (the forward "
                              f"output's), got {getattr(dout, 'shape', type(dout).__name__)}")
+        check_array("dout", dout, "N, T, M")
+        _check_same(dout, hs_f, "dout")
         if self.merge == "concat":
             return dout[:, :, :H_f], dout[:, :, H_f:]
         if self.merge == "sum":

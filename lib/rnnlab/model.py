@@ -21,15 +21,27 @@ import numbers
 import numpy as np
 
 from rnnlab import sampling
-from rnnlab._validate import DTypeError, ShapeError, check_ids, check_positive_int, check_probability
-from rnnlab.layers import GRU, LSTM, RNN, Dropout, Embedding, Linear, SoftmaxCrossEntropy, Stacked
+from rnnlab._validate import (
+    DTypeError,
+    KeyMismatchError,
+    NonFiniteError,
+    ShapeError,
+    check_bool,
+    check_float_dtype,
+    check_id,
+    check_ids,
+    check_positive_int,
+    check_probability,
+    check_rng,
+)
+from rnnlab.layers import GRU, LSTM, RNN, Dropout, Embedding, Layer, Linear, SoftmaxCrossEntropy, Stacked
 
 __all__ = ["LanguageModel"]
 
 _CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 
 
-class LanguageModel:
+class LanguageModel(Layer):
     """Embedding -> ``num_layers`` recurrent layers (``cell``) -> linear, trained with
     softmax cross-entropy.
 
@@ -60,24 +72,25 @@ class LanguageModel:
     def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, *, num_layers: int = 1,
                  cell: str = "lstm", dropout: float = 0.0, reset_after: bool = True,
                  stateful: bool = False, seed: int = 0, dtype=np.float32):
+        super().__init__()
         V = check_positive_int("vocab_size", vocab_size)
         E = check_positive_int("embed_size", embed_size)
         H = check_positive_int("hidden_size", hidden_size)
         L = check_positive_int("num_layers", num_layers)
-        if cell not in _CELLS:
+        if not isinstance(cell, str) or cell not in _CELLS:
             raise ValueError(f"cell: expected one of {sorted(_CELLS)}, got {cell!r}")
         p = check_probability("dropout", dropout)
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
             raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
-        dt = np.dtype(dtype)
-        if dt not in (np.float32, np.float64):
-            raise DTypeError(f"dtype: expected float32 or float64, got {dt}")
+        dt = check_float_dtype("dtype", dtype)
+        reset_after = check_bool("reset_after", reset_after)
+        stateful = check_bool("stateful", stateful)
         self.config = dict(vocab_size=V, embed_size=E, hidden_size=H, num_layers=L, cell=cell,
-                           dropout=p, reset_after=bool(reset_after), stateful=bool(stateful),
+                           dropout=p, reset_after=reset_after, stateful=stateful,
                            seed=int(seed), dtype=dt.name)
         # Two independent streams: changing the dropout rate never changes the initial weights.
         init_rng, dropout_rng = np.random.default_rng(seed).spawn(2)
-        extra = {"reset_after": bool(reset_after)} if cell == "gru" else {}
+        extra = {"reset_after": reset_after} if cell == "gru" else {}
         self.embed = Embedding(V, E, rng=init_rng, dtype=dt)
         self.layers = Stacked(
             [_CELLS[cell](E if l == 0 else H, H, rng=init_rng, dtype=dt, stateful=stateful, **extra)
@@ -87,19 +100,17 @@ class LanguageModel:
         self.dropout = Dropout(p, rng=dropout_rng)
         self.out = Linear(H, V, rng=init_rng, dtype=dt)
         self.criterion = SoftmaxCrossEntropy()
-        self.params = self._flat("params")
-        self.grads = self._flat("grads")
+        self.params = self.named_params("params")
+        self.grads = self.named_params("grads")
         self._has_loss = False
 
     # ------------------------------------------------------------------ bookkeeping
 
-    def _flat(self, attr: str) -> dict[str, np.ndarray]:
-        """One dict over the sub-layers' ``params`` or ``grads``, with prefixed names."""
-        out = {}
-        for prefix, layer in (("embed", self.embed), ("layers", self.layers), ("out", self.out)):
-            for k, v in getattr(layer, attr).items():
-                out[f"{prefix}.{k}"] = v
-        return out
+    def children(self) -> list[Layer]:
+        return [self.embed, self.layers, self.dropout, self.out]
+
+    def named_children(self) -> list[tuple[str, Layer]]:
+        return [("embed", self.embed), ("layers", self.layers), ("out", self.out)]
 
     @property
     def vocab_size(self) -> int:
@@ -116,25 +127,6 @@ class LanguageModel:
         """True when the final states of one batch are carried into the next."""
         return self.config["stateful"]
 
-    @property
-    def training(self) -> bool:
-        """True in training mode (dropout active); see ``train()`` and ``eval()``."""
-        return self.dropout.training
-
-    def train(self, mode: bool = True) -> "LanguageModel":
-        """Training mode (dropout on), or inference mode with ``mode=False``; returns self."""
-        for layer in (self.embed, self.layers, self.dropout, self.out):
-            layer.train(mode)
-        return self
-
-    def eval(self) -> "LanguageModel":
-        """Inference mode: dropout off. Returns self."""
-        return self.train(False)
-
-    def num_params(self) -> int:
-        """Number of trainable scalars."""
-        return sum(p.size for p in self.params.values())
-
     def reset_state(self) -> None:
         """Forget the states carried between batches (stateful mode): call at each epoch start."""
         self.layers.reset_state()
@@ -144,15 +136,28 @@ class LanguageModel:
 
         The arrays stay the same objects, so optimizers holding them keep working.
         """
-        unknown = sorted(set(params) - set(self.params))
+        if not isinstance(params, dict):
+            raise TypeError(f"params: expected a dict name -> array (like model.params), "
+                            f"got {type(params).__name__}")
+        unknown = sorted(map(repr, set(params) - set(self.params)))
         missing = sorted(set(self.params) - set(params))
         if unknown or missing:
-            raise KeyError(f"params: names differ from the model's; unknown {unknown}, missing {missing}")
+            raise KeyMismatchError(f"params: names differ from the model's; unknown [{', '.join(unknown)}], "
+                                   f"missing {missing}")
+        # Every value is checked before any is copied, so a rejected call changes nothing.
         for name, value in params.items():
-            target = self.params[name]
-            if np.shape(value) != target.shape:
-                raise ShapeError(f"{name}: expected shape {target.shape}, got {np.shape(value)}")
-            np.copyto(target, value, casting="same_kind")
+            target, where = self.params[name], f"params[{name!r}]"
+            if not isinstance(value, np.ndarray):
+                raise TypeError(f"{where}: expected a numpy array of shape {target.shape}, "
+                                f"got {type(value).__name__}")
+            if value.shape != target.shape:
+                raise ShapeError(f"{where}: expected shape {target.shape}, got {value.shape}")
+            if value.dtype.kind not in "fiu":
+                raise DTypeError(f"{where}: expected a real (float or integer) array, got dtype {value.dtype}")
+            if value.dtype.kind == "f" and not np.isfinite(value).all():
+                raise NonFiniteError(f"{where}: expected finite values, got NaN or inf")
+        for name, value in params.items():
+            np.copyto(self.params[name], value, casting="same_kind")
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config.items())
@@ -165,10 +170,8 @@ class LanguageModel:
 
         In stateful mode the recurrent layers start from the states left by the previous call.
         """
+        self._check_ids("ids", ids)
         xs = self.embed.forward(ids)
-        if xs.size == 0:  # checked here so that the message names ids, not the layers' xs
-            raise ShapeError(f"ids: expected at least one sequence and one time step "
-                             f"(N >= 1, T >= 1), got shape {ids.shape}")
         hs = self.dropout.forward(self.layers.forward(xs))
         return self.out.forward(hs)
 
@@ -183,6 +186,7 @@ class LanguageModel:
         Returns:
             The loss as a Python float; ``backward()`` then computes its gradients.
         """
+        self._check_ids("inputs", inputs)  # so that the message names inputs, not forward's ids
         logits = self.forward(inputs)
         value = self.criterion.forward(logits, targets, mask)
         self._has_loss = True
@@ -195,7 +199,7 @@ class LanguageModel:
         self._has_loss = False  # the loss buffer becomes the gradient; one backward per loss
         dhs = self.dropout.backward(self.out.backward(self.criterion.backward()))
         self.embed.backward(self.layers.backward(dhs))
-        self.grads = self._flat("grads")
+        self.grads = self.named_params("grads")
         return self.grads
 
     def loss_and_grads(self, inputs: np.ndarray, targets: np.ndarray, mask: np.ndarray | None = None):
@@ -228,9 +232,12 @@ class LanguageModel:
         """
         prompt = self._check_prompt(prompt_ids)
         n = check_positive_int("n", n)
+        greedy = check_bool("greedy", greedy)
         if stop_id is not None:
-            check_ids("stop_id", np.asarray([stop_id]), "1", self.vocab_size)
-        if not greedy and not isinstance(rng, np.random.Generator):
+            check_id("stop_id", stop_id, self.vocab_size)
+        if greedy:
+            check_rng("rng", rng, optional=True)
+        elif not isinstance(rng, np.random.Generator):
             raise TypeError("rng: sampling needs a numpy Generator such as np.random.default_rng(0) "
                             f"(or pass greedy=True), got {type(rng).__name__}")
         W_embed, W_out, b_out = self.embed.params["W"], self.out.params["W"], self.out.params["b"]
@@ -248,11 +255,21 @@ class LanguageModel:
             new_ids.append(next_id)
             if len(new_ids) == n:
                 break  # no step for a token that nothing will read
-            states = self.layers.step(W_embed[next_id][None], states)
+            states = self.layers._step_from(W_embed[next_id][None], states)  # states are ours
             h = states[-1][0]
         return new_ids
 
+    def _check_ids(self, name: str, ids) -> None:
+        """(N, T) ids in [0, V), N, T >= 1 (checked here so that an empty batch is blamed on the
+        ids, not on the layers' xs)."""
+        check_ids(name, ids, "N, T", self.vocab_size)
+        if ids.size == 0:
+            raise ShapeError(f"{name}: expected at least one sequence and one time step "
+                             f"(N >= 1, T >= 1), got shape {ids.shape}")
+
     def _check_prompt(self, prompt_ids) -> np.ndarray:
+        if not isinstance(prompt_ids, (np.ndarray, list, tuple)):
+            raise TypeError(f"prompt_ids: expected a (T,) array or list of ids, got {type(prompt_ids).__name__}")
         prompt = np.asarray(prompt_ids)
         if prompt.ndim != 1 or prompt.size == 0:
             raise ShapeError(f"prompt_ids: expected a non-empty 1-D sequence of ids (T,), "

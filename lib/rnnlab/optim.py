@@ -20,13 +20,19 @@ Example::
 from __future__ import annotations
 
 import math
-import numbers
 from abc import ABC, abstractmethod
 from typing import Mapping
 
 import numpy as np
 
-from ._validate import DTypeError, ShapeError
+from ._validate import (
+    DTypeError,
+    KeyMismatchError,
+    ShapeError,
+    check_fraction,
+    check_nonnegative_real,
+    check_positive_real,
+)
 
 __all__ = [
     "Optimizer",
@@ -39,22 +45,6 @@ __all__ = [
     "clip_by_value",
     "clip_by_global_norm",
 ]
-
-
-def _check_positive_real(name: str, value) -> float:
-    """A finite number > 0 (learning rates, eps, clipping limits)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
-        math.isfinite(value) and value > 0
-    ):
-        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
-    return float(value)
-
-
-def _check_fraction(name: str, value) -> float:
-    """A decay rate in [0, 1) (momentum, betas, RMSProp alpha)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
-        raise ValueError(f"{name}: expected a number in [0, 1), got {value!r}")
-    return float(value)
 
 
 def _check_params(params) -> dict[str, np.ndarray]:
@@ -80,7 +70,7 @@ def _check_grads(grads, reference: Mapping[str, np.ndarray], what: str = "grads"
     missing = [k for k in reference if k not in grads]
     extra = [k for k in grads if k not in reference]
     if missing or extra:
-        raise KeyError(
+        raise KeyMismatchError(
             f"{what}: keys must match the parameters; missing {missing}, unexpected {extra}"
         )
     for name, p in reference.items():
@@ -150,7 +140,7 @@ class Optimizer(ABC):
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = _check_positive_real("lr", value)
+        self._lr = check_positive_real("lr", value)
 
     def hyperparams(self) -> dict:
         """The constructor's keyword arguments (``type(self)(params, **hyperparams())`` rebuilds it)."""
@@ -200,11 +190,26 @@ class Optimizer(ABC):
             ValueError: the dict comes from another optimizer type or lacks a slot.
             KeyError, ShapeError, DTypeError: its arrays do not match this optimizer's parameters.
         """
-        if state_dict.get("type") != type(self).__name__:
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"state_dict: expected a dict made by state_dict(), "
+                            f"got {type(state_dict).__name__}")
+        keys = ("type", "hyperparams", "num_updates", "state")
+        missing = [k for k in keys if k not in state_dict]
+        if missing:
+            raise KeyMismatchError(f"state_dict: expected the keys {list(keys)} of state_dict(), "
+                                   f"missing {missing}, got {sorted(map(str, state_dict))}")
+        if state_dict["type"] != type(self).__name__:
             raise ValueError(
-                f"state_dict: saved from {state_dict.get('type')!r}, cannot load into "
-                f"{type(self).__name__}"
+                f"state_dict: saved from {state_dict['type']!r}, cannot load into "
+                f"{type(self).__name__}, got type={state_dict['type']!r}"
             )
+        for key in ("hyperparams", "state"):
+            if not isinstance(state_dict[key], Mapping):
+                raise TypeError(f"state_dict[{key!r}]: expected a dict, got "
+                                f"{type(state_dict[key]).__name__}")
+        count = state_dict["num_updates"]
+        if isinstance(count, (bool, np.bool_)) or not isinstance(count, (int, np.integer)) or count < 0:
+            raise ValueError(f"state_dict['num_updates']: expected a non-negative integer, got {count!r}")
         saved = state_dict["state"]
         if set(saved) != set(self.slots):
             raise ValueError(
@@ -217,8 +222,10 @@ class Optimizer(ABC):
                 f"state_dict: expected hyperparameters {sorted(self.hyperparams())}, "
                 f"got {sorted(state_dict['hyperparams'])}"
             )
-        for key, value in state_dict["hyperparams"].items():
-            setattr(self, key, value)
+        # The constructor checks every hyperparameter (lr > 0, betas in [0, 1)...) by name.
+        checked = type(self)(self.params, **state_dict["hyperparams"])
+        for key in state_dict["hyperparams"]:
+            setattr(self, key, getattr(checked, key))
         self.num_updates = int(state_dict["num_updates"])
         self.state = {
             slot: {name: np.array(saved[slot][name], copy=True) for name in self.params}
@@ -240,7 +247,7 @@ class SGD(Optimizer):
     slots = ("velocity",)
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0):
-        self.momentum = _check_fraction("momentum", momentum)
+        self.momentum = check_fraction("momentum", momentum)
         super().__init__(params, lr)
 
     def hyperparams(self):
@@ -266,14 +273,9 @@ class Adagrad(Optimizer):
     slots = ("sum_sq",)
 
     def __init__(self, params, lr: float = 1e-2, eps: float = 1e-10, initial_accumulator_value: float = 0.0):
-        self.eps = _check_positive_real("eps", eps)
-        value = initial_accumulator_value
-        # NaN would pass a plain ``< 0`` test and turn every update into NaN.
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
-            math.isfinite(value) and value >= 0
-        ):
-            raise ValueError(f"initial_accumulator_value: expected a finite number >= 0, got {value!r}")
-        self.initial_accumulator_value = float(value)
+        self.eps = check_positive_real("eps", eps)
+        self.initial_accumulator_value = check_nonnegative_real(
+            "initial_accumulator_value", initial_accumulator_value)
         super().__init__(params, lr)
         for s in self.state["sum_sq"].values():
             s += self.initial_accumulator_value
@@ -296,8 +298,8 @@ class RMSProp(Optimizer):
     slots = ("mean_sq",)
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8):
-        self.alpha = _check_fraction("alpha", alpha)
-        self.eps = _check_positive_real("eps", eps)
+        self.alpha = check_fraction("alpha", alpha)
+        self.eps = check_positive_real("eps", eps)
         super().__init__(params, lr)
 
     def hyperparams(self):
@@ -322,7 +324,7 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
         self.betas = betas
-        self.eps = _check_positive_real("eps", eps)
+        self.eps = check_positive_real("eps", eps)
         super().__init__(params, lr)
 
     @property
@@ -334,7 +336,7 @@ class Adam(Optimizer):
     def betas(self, value) -> None:
         if not isinstance(value, (tuple, list)) or len(value) != 2:
             raise ValueError(f"betas: expected a pair (beta1, beta2), got {value!r}")
-        self._betas = (_check_fraction("betas[0]", value[0]), _check_fraction("betas[1]", value[1]))
+        self._betas = (check_fraction("betas[0]", value[0]), check_fraction("betas[1]", value[1]))
 
     def hyperparams(self):
         return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps}
@@ -380,7 +382,7 @@ def clip_by_value(grads: Mapping[str, np.ndarray], limit: float) -> dict[str, np
         A new dict of new arrays, same shapes and dtypes.
     """
     _check_grad_arrays(grads, finite=True)
-    limit = _check_positive_real("limit", limit)
+    limit = check_positive_real("limit", limit)
     return {name: np.clip(g, -limit, limit) for name, g in grads.items()}
 
 
@@ -401,7 +403,7 @@ def clip_by_global_norm(
         norm *before* clipping (useful to watch for exploding gradients).
     """
     _check_grad_arrays(grads, finite=True)
-    max_norm = _check_positive_real("max_norm", max_norm)
+    max_norm = check_positive_real("max_norm", max_norm)
     norm = global_norm(grads)
     scale = min(1.0, max_norm / (norm + 1e-6))
     return {name: g * g.dtype.type(scale) for name, g in grads.items()}, norm

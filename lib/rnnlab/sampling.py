@@ -17,7 +17,7 @@ import numbers
 
 import numpy as np
 
-from rnnlab._validate import DTypeError, ShapeError, check_array
+from rnnlab._validate import DTypeError, ShapeError, check_array, check_positive_real, check_rng
 
 __all__ = ["softmax", "greedy", "sample"]
 
@@ -29,21 +29,27 @@ def _check_logits(logits) -> None:
     check_array("logits", logits, "N, V" if getattr(logits, "ndim", 1) == 2 else "V")
     if logits.shape[-1] == 0:
         raise ValueError("logits: expected at least one vocabulary entry (V >= 1), got V=0")
+    if logits.ndim == 2 and logits.shape[0] == 0:
+        raise ValueError(f"logits: expected at least one row (N >= 1), got shape {logits.shape}")
 
 
 def _check_temperature(temperature) -> float:
     """A temperature must be a finite number > 0 (0 would divide by zero: use greedy)."""
-    if (
-        isinstance(temperature, bool)
-        or not isinstance(temperature, numbers.Real)
-        or not np.isfinite(temperature)
-        or temperature <= 0
-    ):
+    try:
+        return check_positive_real("temperature", temperature)
+    except ValueError:
         raise ValueError(
             f"temperature: expected a finite number > 0 (use greedy() for the limit 0), "
             f"got {temperature!r}"
-        )
-    return float(temperature)
+        ) from None
+
+
+def _check_temperature_in(temperature: float, dtype: np.dtype) -> None:
+    """The temperature must stay > 0 in the logits' dtype (1e-46 is 0 in float32: 0/0 = NaN)."""
+    if dtype.type(temperature) == 0:
+        raise ValueError(f"temperature: expected a number > 0 in the logits' dtype {dtype} "
+                         f"(at least {np.finfo(dtype).smallest_subnormal}; use greedy() for the "
+                         f"limit 0), got {temperature!r}")
 
 
 def _softmax_rows(z: np.ndarray, temperature: float) -> np.ndarray:
@@ -71,6 +77,8 @@ def softmax(logits: np.ndarray, temperature: float = 1.0, axis: int = -1) -> np.
     if not isinstance(logits, np.ndarray):
         raise DTypeError(f"logits: expected a numpy array, got {type(logits).__name__}")
     check_array("logits", logits, ", ".join(f"d{i}" for i in range(logits.ndim)))
+    if logits.size == 0:
+        raise ValueError(f"logits: expected at least one entry (V >= 1), got shape {logits.shape}")
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral) or not (
         -logits.ndim <= axis < logits.ndim
     ):
@@ -78,6 +86,7 @@ def softmax(logits: np.ndarray, temperature: float = 1.0, axis: int = -1) -> np.
             f"axis: expected an axis of logits, whose shape is {logits.shape}, got {axis!r}"
         )
     temperature = _check_temperature(temperature)
+    _check_temperature_in(temperature, logits.dtype)
     moved = np.moveaxis(logits, axis, -1)
     return np.moveaxis(_softmax_rows(moved, temperature), -1, axis)
 
@@ -135,11 +144,7 @@ def sample(logits: np.ndarray, *, temperature: float = 1.0, top_k: int | None = 
     """
     _check_logits(logits)
     temperature = _check_temperature(temperature)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng: expected a numpy Generator such as np.random.default_rng(0), "
-            f"got {type(rng).__name__}"
-        )
+    check_rng("rng", rng)
     rows = logits.reshape(-1, logits.shape[-1])
     k = _check_top_k(top_k, rows.shape[1])
     if k is not None and k < rows.shape[1]:

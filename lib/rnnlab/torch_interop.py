@@ -50,7 +50,7 @@ except ImportError as err:  # pragma: no cover - depends on the environment
     ) from err
 
 from rnnlab import layers as L
-from rnnlab._validate import DTypeError, ShapeError, check_array
+from rnnlab._validate import ShapeError, check_array, check_bool, check_float_dtype
 from rnnlab.model import LanguageModel
 
 __all__ = [
@@ -77,10 +77,7 @@ def _dtype_of(module: "nn.Module", dtype) -> np.dtype:
     """The requested dtype, else the module's parameter dtype (float32 or float64)."""
     if dtype is None:
         dtype = next(module.parameters()).detach().cpu().numpy().dtype
-    dt = np.dtype(dtype)
-    if dt not in _TORCH_DTYPES:
-        raise DTypeError(f"dtype: expected float32 or float64, got {dt}")
-    return dt
+    return check_float_dtype("dtype", dtype)
 
 
 def _set_params(layer: "L.Layer", values: dict[str, np.ndarray]) -> None:
@@ -202,7 +199,7 @@ def from_torch(module: "nn.Module", *, dtype=None, rng: np.random.Generator | No
 _TORCH_CELLS = {L.RNN: nn.RNN, L.LSTM: nn.LSTM, L.GRU: nn.GRU}
 
 
-def _directions(layer) -> list:
+def _directions(layer, name: str = "layer") -> list:
     """One stacked level as its list of cells: ``[cell]`` or ``[fwd, bwd]``."""
     if isinstance(layer, L.Bidirectional):
         if layer.merge != "concat":
@@ -214,14 +211,15 @@ def _directions(layer) -> list:
     if type(layer) in _TORCH_CELLS:
         return [layer]
     raise TypeError(
-        f"expected an rnnlab RNN, LSTM, GRU or Bidirectional of them, got {type(layer).__name__}"
+        f"{name}: expected an rnnlab RNN, LSTM, GRU or Bidirectional of them, got {type(layer).__name__}"
     )
 
 
-def _cells_by_level(layer) -> list[list]:
+def _cells_by_level(layer, name: str = "layer") -> list[list]:
     """``[[cells of level 0], [cells of level 1], ...]`` for a layer, Bidirectional or Stacked."""
-    levels = layer.layers if isinstance(layer, L.Stacked) else [layer]
-    return [_directions(level) for level in levels]
+    if isinstance(layer, L.Stacked):
+        return [_directions(level, f"{name}.layers[{l}]") for l, level in enumerate(layer.layers)]
+    return [_directions(layer, name)]
 
 
 def _check_uniform(levels: list[list]) -> tuple[type, int, int]:
@@ -278,17 +276,18 @@ def torch_named_arrays(obj, *, grads: bool = False) -> dict[str, np.ndarray]:
         ``{torch_name: array}``; compare with ``dict(module.named_parameters())`` (values or
         ``.grad``), or load with ``module.load_state_dict``.
     """
+    grads = check_bool("grads", grads)
     if isinstance(obj, LanguageModel):
         named = {f"embed.{k}": v for k, v in torch_named_arrays(obj.embed, grads=grads).items()}
         named.update(_recurrent_named(_cells_by_level(obj.layers), grads, prefix="rnn."))
         named.update({f"out.{k}": v for k, v in torch_named_arrays(obj.out, grads=grads).items()})
         return named
-    src = obj.grads if grads else obj.params
-    if isinstance(obj, L.Embedding):
-        return {"weight": src["W"]}
-    if isinstance(obj, L.Linear):
+    if isinstance(obj, (L.Embedding, L.Linear)):
+        src = obj.grads if grads else obj.params
+        if isinstance(obj, L.Embedding):
+            return {"weight": src["W"]}
         return {"weight": np.ascontiguousarray(src["W"].T), "bias": src["b"]}
-    return _recurrent_named(_cells_by_level(obj), grads)
+    return _recurrent_named(_cells_by_level(obj, "obj"), grads)
 
 
 def _load(module: "nn.Module", named: dict[str, np.ndarray]) -> "nn.Module":
@@ -321,6 +320,7 @@ def to_torch(layer, *, batch_first: bool = True) -> "nn.Module":
         LSTM biases go to ``bias_ih`` with ``bias_hh = 0``. A stateful layer exports the same
         weights: carrying states between calls is up to the caller in torch (``hx``).
     """
+    batch_first = check_bool("batch_first", batch_first)
     if isinstance(layer, L.Embedding):
         W = layer.params["W"]
         module = nn.Embedding(*W.shape, dtype=_TORCH_DTYPES[W.dtype])
@@ -376,6 +376,7 @@ def run_like_torch(layer, inputs: np.ndarray, hx=None, *, batch_first: bool = Tr
         ``layer.backward(doutput)`` can follow (with the output gradient batch first).
     """
     levels = _cells_by_level(layer)
+    batch_first = check_bool("batch_first", batch_first)
     check_array("inputs", inputs, "N, T, D" if batch_first else "T, N, D",
                 {"D": levels[0][0].input_size})
     xs = inputs if batch_first else np.swapaxes(inputs, 0, 1)
@@ -421,7 +422,7 @@ class TorchLanguageModel(nn.Module):
     def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, *, num_layers: int = 1,
                  cell: str = "lstm", dropout: float = 0.0, dtype=torch.float32):
         super().__init__()
-        if cell not in _CELL_NAMES:
+        if not isinstance(cell, str) or cell not in _CELL_NAMES:
             raise ValueError(f"cell: expected one of {sorted(_CELL_NAMES)}, got {cell!r}")
         self.embed = nn.Embedding(vocab_size, embed_size, dtype=dtype)
         # torch applies an RNN's dropout between layers only (and warns when there is one layer).
@@ -474,7 +475,8 @@ def language_model_from_torch(module: "nn.Module", *, seed: int = 0, dtype=None)
             and isinstance(parts["out"], nn.Linear)):
         raise TypeError(
             "module: expected a language model with parts embed (nn.Embedding), rnn (nn.RNN, "
-            "nn.LSTM or nn.GRU) and out (nn.Linear), such as TorchLanguageModel"
+            f"nn.LSTM or nn.GRU) and out (nn.Linear), such as TorchLanguageModel, got "
+            f"{type(module).__name__}"
         )
     embed, rnn, out = parts["embed"], parts["rnn"], parts["out"]
     if rnn.bidirectional or not rnn.batch_first:

@@ -34,8 +34,11 @@ never stopped. (A hidden state carried mid-epoch is not saved.)
 from __future__ import annotations
 
 import json
+import os
 import math
+import numbers
 import time
+import zipfile
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -44,12 +47,18 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._validate import NonFiniteError, ShapeError, check_positive_int
+from ._validate import (
+    KeyMismatchError,
+    NonFiniteError,
+    ShapeError,
+    check_bool,
+    check_positive_int,
+    check_positive_real,
+)
 from .model import LanguageModel
 from .optim import (
     OPTIMIZERS,
     Optimizer,
-    _check_positive_real,
     clip_by_global_norm,
     clip_by_value,
     global_norm,
@@ -75,7 +84,14 @@ CHECKPOINT_VERSION = 1
 
 def perplexity(loss: float) -> float:
     """``exp(loss)`` for a loss in nats per token; ``inf`` instead of an overflow error."""
+    if isinstance(loss, (bool, np.bool_)) or not isinstance(loss, numbers.Real) or math.isnan(loss):
+        raise ValueError(f"loss: expected a real number (nats per token), got {loss!r}")
     return math.exp(loss) if loss < 709.0 else math.inf
+
+
+def _check_path(path) -> None:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path: expected a file path (str or pathlib.Path), got {type(path).__name__}")
 
 
 @dataclass
@@ -124,16 +140,20 @@ class History:
     @classmethod
     def from_dict(cls, d: dict) -> "History":
         """Rebuild from ``to_dict()`` output (derived perplexities are recomputed, not read)."""
+        if not isinstance(d, dict):
+            raise TypeError(f"d: expected a dict made by History.to_dict(), got {type(d).__name__}")
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 
     def save(self, path) -> None:
         """Write the history to ``path`` as JSON (UTF-8, so Hangul samples stay readable)."""
+        _check_path(path)
         Path(path).write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1), "utf-8")
 
     @classmethod
     def load(cls, path) -> "History":
         """Read a history written by ``save``."""
+        _check_path(path)
         return cls.from_dict(json.loads(Path(path).read_text("utf-8")))
 
 
@@ -310,7 +330,7 @@ def _check_options(model, optimizer, batches, epochs, steps, clip_norm, clip_val
     _check_optimizer(model, optimizer)
     for name, limit in (("clip_norm", clip_norm), ("clip_value", clip_value)):
         if limit is not None:
-            _check_positive_real(name, limit)
+            check_positive_real(name, limit)
     for name, every in (("eval_every", eval_every), ("sample_every", sample_every)):
         if every is not None:
             check_positive_int(name, every)
@@ -377,6 +397,7 @@ def train(
     """
     _check_options(model, optimizer, batches, epochs, steps, clip_norm, clip_value,
                    val_batches, eval_every, sample_fn, sample_every)
+    progress = check_bool("progress", progress)
     history = History() if history is None else history
     loop = _Loop(model, optimizer, history, clip_norm, clip_value, val_batches, sample_fn)
     total = steps if steps is not None else _epoch_length(batches, epochs)
@@ -556,6 +577,7 @@ def save_checkpoint(path, model, optimizer: Optimizer | None = None, vocab: Voca
     Returns:
         The path written.
     """
+    _check_path(path)
     _check_saveable(model, vocab, history)
     path = Path(path)
     meta = {
@@ -595,7 +617,18 @@ def load_checkpoint(path) -> Checkpoint:
     Parameters and optimizer state are bit-for-bit those saved (same dtypes), so training
     continued from a checkpoint gives the same losses as training that never stopped.
     """
-    with np.load(Path(path), allow_pickle=False) as archive:
+    _check_path(path)
+    try:
+        archive = np.load(Path(path), allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+        if isinstance(err, FileNotFoundError):
+            raise
+        raise ValueError(f"path: expected an .npz checkpoint written by save_checkpoint, got "
+                         f"{str(path)!r}, which numpy cannot read as one ({err})") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):  # a plain .npy array
+        raise ValueError(f"path: expected an .npz checkpoint written by save_checkpoint, got "
+                         f"{str(path)!r}, a single array")
+    with archive:
         if "meta" not in archive.files:
             raise ValueError(f"{path}: not an rnnlab checkpoint (no 'meta' entry)")
         meta = json.loads(archive["meta"].tobytes().decode("utf-8"))
@@ -632,7 +665,7 @@ def _rebuild_model(info: dict, arrays: dict, path) -> LanguageModel:
     for name, p in model.params.items():
         saved = arrays.get(f"params/{name}")
         if saved is None:
-            raise KeyError(f"{path}: no saved array for parameter {name!r}")
+            raise KeyMismatchError(f"{path}: no saved array for parameter {name!r}")
         if saved.shape != p.shape or saved.dtype != p.dtype:
             raise ShapeError(
                 f"{path}: parameter {name!r} saved as {saved.dtype}{saved.shape}, "

@@ -12,7 +12,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from .._validate import check_array, check_positive_int, check_probability
+from .._validate import check_array, check_bool, check_id, check_positive_int, check_probability, check_rng
 
 __all__ = [
     "Batches",
@@ -42,10 +42,18 @@ class Batches:
         return f"<Batches: {self._length} batches of {self._description}>"
 
 
+def _check_special(name: str, value) -> int:
+    """A special id (bos, eos, pad): a non-negative integer that fits the int64 batches."""
+    value = check_id(name, value)
+    if value > np.iinfo(np.int64).max:
+        raise ValueError(f"{name}: expected a token id that fits in int64, got {value}")
+    return value
+
+
 def _check_stream(name: str, ids) -> np.ndarray:
     """A 1-D integer array of token ids (L,), none negative."""
     check_array(name, ids, "L", kind="int")
-    if ids.size and ids.min() < 0:
+    if ids.size and int(ids.min()) < 0:
         raise ValueError(f"{name}: expected token ids >= 0, got {int(ids.min())}")
     return ids
 
@@ -109,14 +117,12 @@ def _check_sequences(name: str, sequences) -> list[np.ndarray]:
         if isinstance(arr, np.ndarray) and arr.size == 0:
             arr = arr.astype(np.int64)
         check_array(f"{name}[{i}]", arr, "T", kind="int")
+        if arr.size and int(arr.min()) < 0:
+            raise ValueError(f"{name}[{i}]: expected token ids >= 0, got {int(arr.min())}")
+        if arr.size and int(arr.max()) > np.iinfo(np.int64).max:
+            raise ValueError(f"{name}[{i}]: expected token ids that fit in int64, got {int(arr.max())}")
         checked.append(arr.astype(np.int64, copy=False))
     return checked
-
-
-def _check_id(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{name}: expected a token id (a non-negative integer), got {value!r}")
-    return int(value)
 
 
 def sentence_batches(
@@ -149,12 +155,9 @@ def sentence_batches(
     """
     seqs = _check_sequences("sentences", sentences)
     n = check_positive_int("batch_size", batch_size)
-    bos, eos, pad = _check_id("bos_id", bos_id), _check_id("eos_id", eos_id), _check_id("pad_id", pad_id)
-    if shuffle_rng is not None and not isinstance(shuffle_rng, np.random.Generator):
-        raise TypeError(
-            "shuffle_rng: expected None or a np.random.Generator (np.random.default_rng(seed)), "
-            f"got {type(shuffle_rng).__name__}"
-        )
+    bos, eos, pad = (_check_special(name, value) for name, value in
+                     (("bos_id", bos_id), ("eos_id", eos_id), ("pad_id", pad_id)))
+    check_rng("shuffle_rng", shuffle_rng, optional=True)
     num_batches = -(-len(seqs) // n)
 
     def epoch() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -196,7 +199,7 @@ def prefix_samples(sequences, *, pad_id: int, maxlen: int | None = None):
         ``X`` (M, maxlen - 1) int64 and ``y`` (M,) int64, ``M = sum(max(T_i - 1, 0))``.
     """
     seqs = _check_sequences("sequences", sequences)
-    pad = _check_id("pad_id", pad_id)
+    pad = _check_special("pad_id", pad_id)
     longest = max(len(s) for s in seqs)
     if longest < 2:
         raise ValueError(
@@ -235,6 +238,7 @@ def sliding_windows(ids: np.ndarray, window: int, *, step: int = 1, many_to_many
         ``M = (L - W - 1) // step + 1``.
     """
     ids = _check_stream("ids", ids)
+    many_to_many = check_bool("many_to_many", many_to_many)
     w = check_positive_int("window", window)
     s = check_positive_int("step", step)
     if len(ids) < w + 1:

@@ -23,20 +23,11 @@ import math
 
 import numpy as np
 
-from .._validate import check_positive_int
+from .._validate import check_float_dtype, check_positive_int, check_rng
 
 __all__ = ["adding_problem", "copy_task", "copy_task_baseline", "ADDING_BASELINE_MSE"]
 
 ADDING_BASELINE_MSE = 1.0 / 6.0
-
-
-def _check_rng(rng) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            "rng: expected a np.random.Generator (np.random.default_rng(seed)), "
-            f"got {type(rng).__name__}"
-        )
-    return rng
 
 
 def adding_problem(n: int, T: int, *, rng: np.random.Generator, dtype=np.float64):
@@ -54,11 +45,10 @@ def adding_problem(n: int, T: int, *, rng: np.random.Generator, dtype=np.float64
     """
     n = check_positive_int("n", n)
     T = check_positive_int("T", T)
-    rng = _check_rng(rng)
+    rng = check_rng("rng", rng)
     if T < 2:
         raise ValueError(f"T: the adding problem marks two positions, so T must be at least 2, got {T}")
-    if not np.issubdtype(np.dtype(dtype), np.floating):
-        raise TypeError(f"dtype: expected a float dtype (float32 or float64), got {np.dtype(dtype)}")
+    dtype = check_float_dtype("dtype", dtype, any_float=True)
     half = T // 2
     values = rng.random((n, T))
     first = rng.integers(0, half, size=n)  # one marker in [0, T//2)
@@ -95,7 +85,7 @@ def copy_task(n: int, T: int, *, num_symbols: int = 8, length: int = 10, rng: np
     T = check_positive_int("T", T)
     k = check_positive_int("num_symbols", num_symbols)
     m = check_positive_int("length", length)
-    rng = _check_rng(rng)
+    rng = check_rng("rng", rng)
     symbols = rng.integers(1, k + 1, size=(n, m))
     inputs = np.zeros((n, T + 2 * m), dtype=np.int64)
     targets = np.zeros((n, T + 2 * m), dtype=np.int64)

@@ -60,6 +60,8 @@ def check_tokens(name: str, tokens) -> list[str]:
             f"{name}: expected a list of str tokens, got a single str; "
             "pass the list that tokenize() returned"
         )
+    if isinstance(tokens, (bytes, dict)) or not hasattr(tokens, "__iter__"):
+        raise TypeError(f"{name}: expected a list of str tokens, got {type(tokens).__name__}")
     tokens = list(tokens)
     for i, tok in enumerate(tokens):
         if not isinstance(tok, str):
@@ -69,6 +71,8 @@ def check_tokens(name: str, tokens) -> list[str]:
 
 def is_hangul_syllable(ch: str) -> bool:
     """True for a precomposed Hangul syllable (U+AC00..U+D7A3)."""
+    if not isinstance(ch, str):
+        raise TypeError(f"ch: expected a str (one character), got {type(ch).__name__}")
     return len(ch) == 1 and 0 <= ord(ch) - SBASE < SCOUNT
 
 
@@ -104,6 +108,9 @@ def decompose_syllable(ch: str) -> tuple[str, ...]:
 
 def compose_syllable(lead: str, vowel: str, trail: str | None = None) -> str:
     """Inverse of ``decompose_syllable``: conjoining jamo L, V and optional T -> one syllable."""
+    for name, value in (("lead", lead), ("vowel", vowel), ("trail", trail)):
+        if not isinstance(value, str) and not (name == "trail" and value is None):
+            raise TypeError(f"{name}: expected a str (one conjoining jamo), got {type(value).__name__}")
     if not (_is_leading(lead) and _is_vowel(vowel)) or (trail is not None and not _is_trailing(trail)):
         raise ValueError(
             "expected a leading consonant U+1100..U+1112, a vowel U+1161..U+1175 and an "

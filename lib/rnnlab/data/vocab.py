@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .._validate import check_array, check_positive_int
+from .._validate import check_array, check_bool, check_positive_int
 from .tokenizers import check_tokens
 
 __all__ = ["Vocab", "UnknownTokenError", "DEFAULT_SPECIALS"]
@@ -156,7 +156,7 @@ class Vocab:
                 "e.g. vocab.encode(CharTokenizer().tokenize(text))"
             )
         tokens = check_tokens("tokens", tokens)
-        unk = self.unk_id if allow_unk else None
+        unk = self.unk_id if check_bool("allow_unk", allow_unk) else None
         ids = np.empty(len(tokens), dtype=np.int64)
         for i, tok in enumerate(tokens):
             found = self._stoi.get(tok, unk)
@@ -174,7 +174,7 @@ class Vocab:
         if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
             bad = int(ids[(ids < 0) | (ids >= len(self))][0])
             raise ValueError(f"ids: expected token ids in [0, V) with V={len(self)}, got {bad}")
-        skip = set(self.specials) if skip_specials else set()
+        skip = set(self.specials) if check_bool("skip_specials", skip_specials) else set()
         return [self._itos[i] for i in ids.tolist() if self._itos[i] not in skip]
 
     def _unknown_message(self, token: str, position: int | None) -> str:
@@ -199,5 +199,7 @@ class Vocab:
         if not isinstance(data, dict) or "tokens" not in data or "specials" not in data:
             keys = sorted(data) if isinstance(data, dict) else type(data).__name__
             raise ValueError(f"data: expected a dict with keys 'tokens' and 'specials', got {keys}")
-        return cls(data["tokens"], data["specials"])
+        tokens = check_tokens("data['tokens']", data["tokens"])
+        specials = check_tokens("data['specials']", data["specials"])
+        return cls(tokens, specials)
 
