@@ -104,6 +104,7 @@ def bwrap_command(work: Path) -> list[str]:
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
              "--dir", "/opt/grader", "--ro-bind", str(CHILD), "/opt/grader/child.py",
              "--bind", str(work), "/home/learner", "--chdir", "/home/learner",
+             "--remount-ro", "/",
              sys.executable, "-I", "-B", "/opt/grader/child.py"]
     return args
 
