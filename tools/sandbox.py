@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import resource
 import select
 import shutil
 import signal
@@ -85,7 +84,7 @@ def _system_binds() -> list[str]:
     return args
 
 
-def bwrap_command(work: Path) -> list[str]:
+def bwrap_command(work: Path, limits: list[str]) -> list[str]:
     """The bubblewrap command line that runs the child with ``work`` as its only writable folder.
 
     Mounted read-only: system folders, the Python installation, the virtual environment and
@@ -105,16 +104,8 @@ def bwrap_command(work: Path) -> list[str]:
              "--dir", "/opt/grader", "--ro-bind", str(CHILD), "/opt/grader/child.py",
              "--bind", str(work), "/home/learner", "--chdir", "/home/learner",
              "--remount-ro", "/",
-             sys.executable, "-I", "-B", "/opt/grader/child.py"]
+             sys.executable, "-I", "-B", "/opt/grader/child.py", *limits]
     return args
-
-
-def _limits(memory_bytes: int, file_bytes: int):
-    def apply():  # runs in the child between fork and exec
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    return apply
 
 
 class Sandbox:
@@ -127,15 +118,15 @@ class Sandbox:
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib", "LANG": "C.UTF-8",
                "PYTHONHASHSEED": "0"}
+        limits = [str(memory_mb * 2**20), str(output_mb * 2**20)]  # set by the child itself
         if isolate:
-            command = bwrap_command(work)
+            command = bwrap_command(work, limits)
         else:  # no filesystem isolation: only for machines without bubblewrap, by request
             env["MPLCONFIGDIR"] = str(work / ".matplotlib")
-            command = [sys.executable, "-I", "-B", str(CHILD)]
+            command = [sys.executable, "-I", "-B", str(CHILD), *limits]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=work, env=env, start_new_session=True,
-            preexec_fn=_limits(memory_mb * 2**20, output_mb * 2**20))
+            cwd=work, env=env, start_new_session=True)  # no preexec_fn: we run in threads
         self.wfd, self.rfd = self.process.stdin.fileno(), self.process.stdout.fileno()
         self.exported: dict[int, object] = {}
         self.alive = True
@@ -259,10 +250,9 @@ class Sandbox:
                 f"{what} ended the notebook's process (os._exit, a crash or too much memory?)"
             ) from None
         if "raised" in reply:
-            text = str(reply.get("msg", ""))
-            if reply.get("where"):
-                text += f"\n  (raised at {reply['where']})"
-            raise student_error(str(reply["raised"]), text)
+            error = student_error(str(reply["raised"]), str(reply.get("msg", "")))
+            error.learner_line = str(reply.get("where", ""))  # rnnlab.checks quotes it
+            raise error
         if reply.get("stop"):
             raise StopIteration
         for before, after in zip(args, reply.get("after", [])):

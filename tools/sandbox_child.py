@@ -22,6 +22,7 @@ import io
 import json
 import linecache
 import os
+import resource
 import struct
 import sys
 import traceback
@@ -253,19 +254,26 @@ class ParentFunction:
 
 
 def where(exc: BaseException) -> str:
-    """The learner's line where ``exc`` was raised: ``cell 5, line 3: da = dh @ W``."""
+    """The learner's line where ``exc`` was raised: ``line 3 of f (cell 5): da = dh @ W``."""
     found = ""
     for frame, lineno in traceback.walk_tb(exc.__traceback__):
         filename = frame.f_code.co_filename
         if filename.startswith("<cell "):
             line = linecache.getline(filename, lineno).strip()
-            found = f"{filename[1:-1]}, line {lineno}" + (f": {line}" if line else "")
+            found = (f"line {lineno} of {frame.f_code.co_name} ({filename[1:-1]})"
+                     + (f": {line}" if line else ""))
     return found
 
 
 def main() -> None:
     # The protocol uses private copies of stdin and stdout; the learner's prints go to a file
     # in the work folder (its size is capped by RLIMIT_FSIZE, set by the grader).
+    # Limits first, before any learner code: memory, file size (caps the output log and any
+    # file written), no core dumps. A process cannot raise its own hard limits again.
+    memory, file_size = (int(v) for v in sys.argv[1:3])
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     rfd, wfd = os.dup(0), os.dup(1)
     log = os.open("output.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     null = os.open(os.devnull, os.O_RDONLY)

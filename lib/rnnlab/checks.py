@@ -360,7 +360,8 @@ def _call(fn: Callable, inputs: Mapping[str, Any], what: str, seconds: float,
         raise
     # The learner's code raised (SystemExit too: a learner's `exit()` must not end the check).
     except (Exception, SystemExit) as exc:
-        line = _learner_line(exc)
+        # An error relayed from another process (batch grading) brings the learner's line.
+        line = getattr(exc, "learner_line", None) or _learner_line(exc)
         raise CheckFailed(
             f"{what} raised {type(exc).__name__}: {exc}"
             + (f"\n  at {line}" if line else "")

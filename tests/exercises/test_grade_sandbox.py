@@ -278,3 +278,31 @@ def test_two_jobs_grade_in_parallel_through_the_sandbox(build, grader, tmp_path,
     for i in range(4):
         total = sum(float(r["score"]) for r in rows[f"s{i}"].values())
         assert total == (10 if i % 2 else 0), rows[f"s{i}"]
+
+
+ISSUE_14 = ["rnn-swallowed-time-limit", "rnn-system-exit", "rnn-no-cache",
+            "lstm-g-sigmoid-forward", "lstm-swapped-gates", "lstm-swapped-outputs",
+            "gru-reset-swapped-outputs", "gru-reset-swapped-then-step",
+            "sampling-starts-from-zeros", "count-rnn-extra-bias", "clip-iterates-keys",
+            "count-classifier-no-dense-bias"]
+
+
+def test_batch_grading_catches_the_issue_14_cases_and_keeps_correct_variants(build, grader,
+                                                                             tmp_path):
+    from exercise_mutants import MUTANTS, VARIANTS, apply_mutant
+
+    chosen = [m for m in MUTANTS if m.id in ISSUE_14]
+    assert len(chosen) == len(ISSUE_14)
+    notebooks = {f"{m.id}/{m.exercise}.ipynb": apply_mutant(notebook(build, "solutions",
+                                                                     m.exercise), m)
+                 for m in chosen + VARIANTS}
+    rows = grade_notebooks(grader, tmp_path, notebooks, jobs=2)
+    for mutant in chosen:
+        row = rows[mutant.id][mutant.question]
+        assert float(row["score"]) < float(row["max_score"]), (mutant.id, row)
+        for words in mutant.expect:
+            assert words in row["message"], (mutant.id, words, row["message"])
+        assert "Error at line" not in row["message"]  # only the check's report, no test source
+    for variant in VARIANTS:
+        for question, row in rows[variant.id].items():
+            assert float(row["score"]) == float(row["max_score"]), (variant.id, question, row)
