@@ -42,7 +42,6 @@ import argparse
 import ast
 import csv
 import json
-import os
 import re
 import sys
 import tempfile
@@ -102,19 +101,6 @@ def identify(path: Path, folder: Path, exercises: list[str]) -> Submission:
     else:
         student = path.stem.replace(exercise, "").strip("_- ") or path.stem
     return Submission(student, exercise, path)
-
-
-def max_points(autograder: Path) -> dict[str, float]:
-    """Question -> points, read from the test files inside an autograder zip."""
-    points = {}
-    with zipfile.ZipFile(autograder) as archive:
-        for name in archive.namelist():
-            if name.startswith("tests/") and name.endswith(".py"):
-                text = archive.read(name).decode("utf-8")
-                found = re.search(r"^points = ([0-9.]+)", text, flags=re.M)
-                points[Path(name).stem] = float(found.group(1)) if found else 1.0
-    return points
-
 
 
 def load_tests(autograder: Path) -> list[ExceptionTestFile]:

@@ -2,8 +2,8 @@
 
 ``grade_in_process`` grades a notebook with the very test files of the autograder zip and
 otter's own test-file classes, executing the notebook's cells in this process: milliseconds
-instead of the ~10 s of a kernel-based ``otter run``. The real ``otter run`` path is exercised
-by the batch-grading test (``tools/grade.py``).
+instead of the seconds of a kernel. Batch grading through the sandbox (``tools/grade.py``) is
+exercised by test_grade_batch.py and test_grade_sandbox.py.
 """
 from __future__ import annotations
 

@@ -71,3 +71,35 @@ def test_grade_folder_writes_the_right_rows(build, tmp_path, monkeypatch, sandbo
     assert "ex01-rnn (all)" not in means  # dave's notebook is counted apart, not averaged
     ungraded = [r for r in summary if r["kind"] == "not graded"]
     assert [(r["name"], r["count"]) for r in ungraded] == [("ex01-rnn (all)", "1")]
+
+
+def test_without_bubblewrap_the_grader_stops_and_says_why(tmp_path, monkeypatch):
+    grade = load_tool("grade")
+    monkeypatch.setattr(grade.sandbox, "bwrap_available", lambda: False)
+    with pytest.raises(SystemExit, match="bubblewrap .* is not installed.*--no-sandbox"):
+        grade.grade_folder(tmp_path, tmp_path / "grades.csv")
+
+
+def test_no_sandbox_still_keeps_the_verdict_out_of_reach(build, tmp_path, monkeypatch):
+    """--no-sandbox (no bubblewrap): a plain child process, but a patch still earns nothing."""
+    grade = load_tool("grade")
+    autograders = tmp_path / "autograders"
+    autograders.mkdir()
+    shutil.copy(build.autograder("ex01-rnn"), autograders)
+    monkeypatch.setattr(grade, "AUTOGRADERS", autograders)
+    blank = json.loads(build.files["exercises/ex01-rnn.ipynb"])
+    blank["cells"].append({"cell_type": "code", "execution_count": None, "id": "patch",
+                           "metadata": {}, "outputs": [], "source": [
+                               "import rnnlab.checks\n",
+                               "rnnlab.checks.check_function = lambda *a, **k: None\n"]})
+    folder = tmp_path / "submissions"
+    for name, text in {"alice": build.files["solutions/ex01-rnn.ipynb"],
+                       "mallory": json.dumps(blank)}.items():
+        (folder / name).mkdir(parents=True)
+        (folder / name / "ex01-rnn.ipynb").write_text(text, encoding="utf-8")
+    rows = grade.grade_folder(folder, folder / "grades.csv", isolate=False, call_timeout=5)
+    assert sum(float(r["score"]) for r in rows if r["student"] == "alice") == 10
+    mallory = [r for r in rows if r["student"] == "mallory"]
+    assert len(mallory) == 4 and all(float(r["score"]) == 0 for r in mallory)
+    assert all("tampering" in r["flags"] for r in mallory)
+    assert all("the sandboxed checks alone gave 0/" in r["message"] for r in mallory)
