@@ -103,3 +103,14 @@ def test_no_sandbox_still_keeps_the_verdict_out_of_reach(build, tmp_path, monkey
     assert len(mallory) == 4 and all(float(r["score"]) == 0 for r in mallory)
     assert all("tampering" in r["flags"] for r in mallory)
     assert all("the sandboxed checks alone gave 0/" in r["message"] for r in mallory)
+
+
+def test_no_solution_or_starter_notebook_is_flagged(build, exercise_names):
+    """The tampering and delegation scan (it reads cells, never runs them) has no false alarm
+    on the course's own notebooks, whose starter code imports from rnnlab."""
+    grade = load_tool("grade")
+    for name in exercise_names:
+        for folder in ("solutions", "exercises"):
+            nb = json.loads(build.files[f"{folder}/{name}.ipynb"])
+            assert grade.scan(grade.code_cells(nb), grade.starter_lines(name)) == ([], {}), (
+                folder, name)
