@@ -56,11 +56,12 @@ test: $(VENV)/.test-installed torch-if-ci
 exercises: $(VENV)/.test-installed
 	$(BIN)/python tools/exercises.py build
 
-# Grade a folder of submitted notebooks (one process and a time limit per notebook, no Docker):
-# writes SUBMISSIONS/grades.csv and SUBMISSIONS/summary.csv.
+# Grade a folder of submitted notebooks, each in a bubblewrap sandbox with time limits (no Docker),
+# JOBS at once: writes SUBMISSIONS/grades.csv and SUBMISSIONS/summary.csv (README: Grading a class).
+JOBS ?= 2
 grade: $(VENV)/.test-installed
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder"; exit 2; }
-	$(BIN)/python tools/grade.py $(SUBMISSIONS)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [JOBS=2]"; exit 2; }
+	$(BIN)/python tools/grade.py $(SUBMISSIONS) --jobs $(JOBS)
 
 bench: $(VENV)/.test-installed
 	@$(BIN)/python -c "import torch" 2>/dev/null || $(PIP) torch==2.13.0

@@ -2,12 +2,13 @@
 
 ``grade_in_process`` grades a notebook with the very test files of the autograder zip and
 otter's own test-file classes, executing the notebook's cells in this process: milliseconds
-instead of the ~10 s of a kernel-based ``otter run``. The real ``otter run`` path is exercised
-by the batch-grading test (``tools/grade.py``).
+instead of the seconds of a kernel. Batch grading through the sandbox (``tools/grade.py``) is
+exercised by test_grade_batch.py and test_grade_sandbox.py.
 """
 from __future__ import annotations
 
 import importlib.util
+import linecache
 import sys
 import zipfile
 from dataclasses import dataclass
@@ -59,7 +60,10 @@ def grade_in_process(nb: dict, autograder: Path, tmp: Path,
     transformer = TransformerManager()
     for i, source in enumerate(_cell_sources(nb)):
         try:
-            exec(compile(transformer.transform_cell(source), f"<cell {i}>", "exec"), env)
+            code = transformer.transform_cell(source)
+            # As IPython does: the cell's lines are findable, so a check can quote them.
+            linecache.cache[f"<cell {i}>"] = (len(code), None, code.splitlines(True), f"<cell {i}>")
+            exec(compile(code, f"<cell {i}>", "exec"), env)
         except Exception:  # noqa: BLE001 - a learner's broken cell must not stop grading
             continue
     with zipfile.ZipFile(autograder) as archive:

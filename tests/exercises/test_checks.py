@@ -66,7 +66,7 @@ def test_mutation_of_arrays_and_of_dict_values_is_named():
 
 
 def test_exception_and_not_a_function_are_reported():
-    with pytest.raises(CheckFailed, match=r"raised ZeroDivisionError.*\n.*called with a \(3, 4\)"):
+    with pytest.raises(CheckFailed, match=r"raised ZeroDivisionError.*\n.*at line \d+ of <lambda>: check_function.*\n.*called with a \(3, 4\) float64"):
         check_function(lambda a: 1 / 0, lambda a: a, {"a": E}, ["out"])
     with pytest.raises(CheckFailed, match="expected a function, got NoneType"):
         check_function(None, lambda a: a, {"a": E}, ["out"])
@@ -124,3 +124,93 @@ def test_check_param_dict():
     assert "unexpected keys ['extra']" in text and "all values equal" in text
     assert "a bias should start at zero" in text
     assert "the blank is not filled in yet" in str(check_param_dict(..., shapes))
+
+
+# ---- issue 14: feedback that is right for the last cases --------------------------------
+
+def test_a_swallowed_time_limit_still_stops_the_function():
+    def stubborn(x):
+        while True:
+            try:
+                time.sleep(0.01)
+            except Exception:  # noqa: BLE001 - the learner's mistake under test
+                continue
+
+    start = time.monotonic()
+    with pytest.raises(CheckFailed, match="did not finish within 0.5 s"):
+        check_function(stubborn, lambda x: x, {"x": E}, ["out"], seconds=0.5)
+    assert time.monotonic() - start < 3
+
+
+def test_system_exit_inside_a_function_is_reported_not_raised():
+    def quits(a):
+        raise SystemExit(1)
+
+    with pytest.raises(CheckFailed, match=r"raised SystemExit: 1\n.*line \d+ of quits"):
+        check_function(quits, lambda a: a, {"a": E}, ["out"])
+
+
+def test_the_call_is_described_for_inputs_that_are_not_arrays():
+    def broken(grads, max_norm, ids):
+        return grads["W"] @ ids
+
+    with pytest.raises(CheckFailed) as failure:
+        check_function(broken, lambda grads, max_norm, ids: ids,
+                       {"grads": {"W": E}, "max_norm": 1.0, "ids": [1, 2]}, ["out"])
+    message = str(failure.value)
+    assert "called with grads={W: (3, 4) float64}, max_norm=1.0, ids=a list of 2" in message
+    assert "return grads[\"W\"] @ ids" in message  # the learner's line
+
+
+def test_a_float32_intermediate_passes_and_a_real_difference_prints_enough_digits():
+    expected = np.linspace(-1.5, 2.0, 12).reshape(3, 4)
+    rounded = expected.astype(np.float32).astype(np.float64)
+    assert compare_arrays("dx", rounded, expected) is None
+    wrong = expected.copy()
+    wrong[1, 2] += 2e-4
+    message = compare_arrays("dx", wrong, expected)
+    assert "expected 0.409091, got 0.409291" in message, message
+    close = expected.copy()
+    close[0, 0] = 0.111198 + 4e-4
+    expected[0, 0] = 0.111198
+    message = compare_arrays("dx", close, expected)
+    assert "expected 0.111198, got 0.111598" in message
+    assert "tolerance: 1e-05 relative" in message  # the rule is stated to the learner
+
+
+def test_counts_are_exact_and_an_additive_mistake_is_named():
+    message = compare_arrays("count", 1156640, np.asarray(1156641))
+    assert "expected 1156641, got 1156640" in message and "whole numbers must be exact" in message
+    report = check_function(lambda input_dim, units: units * (input_dim + units + 1) + units,
+                            lambda input_dim, units: units * (input_dim + units + 1),
+                            {"input_dim": 100, "units": 128}, ["number of parameters"],
+                            raise_on_failure=False)
+    assert "off by +128 = units" in str(report) and "constant factor" not in str(report)
+    doubled = compare_arrays("count", 2 * 29312, np.asarray(29312))
+    assert "times 2: a constant factor is off" in doubled
+
+
+def test_swapped_outputs_are_named():
+    a, b = E, -2 * E + 1
+    report = check_function(lambda x: (b, a), lambda x: (a, b), {"x": E}, ["dh_prev", "dc_prev"],
+                            raise_on_failure=False)
+    assert "dh_prev and dc_prev are swapped" in str(report)
+    assert "0 of 2 checks passed" in str(report)
+
+
+def test_a_single_value_instead_of_the_pair_is_named():
+    inputs = random_inputs(0, x=(2, 3), h_prev=(2, 4), W_x=(3, 4), W_h=(4, 4), b=(4,))
+    with pytest.raises(CheckFailed, match="returned a single ndarray, not the 2 values.*"
+                                          "return h_next, cache"):
+        check_function(lambda *args: rnn_step_forward(*args)[0], rnn_step_forward, inputs,
+                       ["h_next"], adapt=lambda result: result[0], title="rnn_step_forward")
+
+
+def test_a_known_mistake_is_named_when_the_outputs_match_it():
+    report = check_function(lambda x: 2 * x, lambda x: x, {"x": E}, ["y"],
+                            alternatives={"the input counted twice": lambda x: x + x},
+                            raise_on_failure=False)
+    assert "the input counted twice (your outputs match that mistake)" in str(report)
+    right = check_function(lambda x: x, lambda x: x, {"x": E}, ["y"],
+                           alternatives={"never": lambda x: x})
+    assert right.passed

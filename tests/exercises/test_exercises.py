@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from exercise_mutants import MUTANTS, apply_mutant
+from exercise_mutants import MUTANTS, VARIANTS, apply_mutant
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACT = ROOT / "artifacts" / "exercise_catch_rate.json"
@@ -97,3 +97,11 @@ def test_wrong_answer_is_caught_and_named(mutant, build, grade, catch_log):
     assert lost, f"{mutant.id} ({mutant.what}) kept full marks on {mutant.question}"
     assert named, (f"{mutant.id} ({mutant.what}): the message should contain {mutant.expect}; "
                    f"it says:\n{result.message}")
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v.id for v in VARIANTS])
+def test_correct_variant_keeps_full_marks(variant, build, grade):
+    """Public and hidden checks agree: a correct answer with float32 rounding passes both."""
+    nb = apply_mutant(_notebook(build, "solutions", variant.exercise), variant)
+    for question, result in grade(nb, build.autograder(variant.exercise)).items():
+        assert result.score == result.possible, f"{variant.id} {question}:\n{result.message}"

@@ -1,5 +1,5 @@
-"""Batch grading (tools/grade.py) with the real ``otter run``: a solution, a blank, a wrong
-answer, a corrupted file and a notebook that never finishes, in one folder."""
+"""Batch grading (tools/grade.py) through the bubblewrap sandbox: a solution, a blank, a wrong
+answer, a corrupted file and a notebook with a cell that never finishes, in one folder."""
 from __future__ import annotations
 
 import csv
@@ -13,7 +13,7 @@ from exercise_mutants import MUTANTS, apply_mutant
 
 
 @pytest.mark.slow
-def test_grade_folder_writes_the_right_rows(build, tmp_path, monkeypatch):
+def test_grade_folder_writes_the_right_rows(build, tmp_path, monkeypatch, sandboxed):
     grade = load_tool("grade")
     autograders = tmp_path / "autograders"
     autograders.mkdir()
@@ -41,7 +41,7 @@ def test_grade_folder_writes_the_right_rows(build, tmp_path, monkeypatch):
         (folder / path).write_text(text, encoding="utf-8")
 
     out = tmp_path / "grades.csv"
-    grade.grade_folder(folder, out, timeout=120, jobs=2)
+    grade.grade_folder(folder, out, timeout=120, cell_timeout=5, jobs=2)
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     by = {(r["student"], r["exercise"], r["question"]): r for r in rows}
 
@@ -57,12 +57,60 @@ def test_grade_folder_writes_the_right_rows(build, tmp_path, monkeypatch):
     dave = by[("dave", "ex01-rnn", "(all)")]
     assert float(dave["score"]) == 0 and "invalid JSON" in dave["message"]
     assert float(dave["max_score"]) == 10
-    erin = by[("erin", "ex01-rnn", "(all)")]
-    assert float(erin["score"]) == 0 and "timed out" in erin["message"]
+    # erin's looping cell is skipped after 5 s; the rest of her notebook is graded.
+    erin = [r for r in rows if r["student"] == "erin"]
+    assert len(erin) == 4 and all(float(r["score"]) == float(r["max_score"]) for r in erin)
+    assert all("cell 3 did not finish within 5 s" in r["flags"] for r in erin), erin
 
     summary = list(csv.DictReader(out.with_name("summary.csv").open(encoding="utf-8")))
     totals = {r["name"]: float(r["score"]) for r in summary if r["kind"] == "student total"}
     assert totals["alice"] == sum(float(r["max_score"]) for r in alice)
     assert totals["bob"] == 0 and totals["dave"] == 0
     means = {r["name"]: float(r["score"]) for r in summary if r["kind"] == "question mean"}
-    assert means["ex01-rnn q1"] == pytest.approx(2 / 3, abs=1e-3)  # alice 2, bob 0, carol 0
+    assert means["ex01-rnn q1"] == pytest.approx(1.0)  # alice 2, bob 0, carol 0, erin 2
+    assert "ex01-rnn (all)" not in means  # dave's notebook is counted apart, not averaged
+    ungraded = [r for r in summary if r["kind"] == "not graded"]
+    assert [(r["name"], r["count"]) for r in ungraded] == [("ex01-rnn (all)", "1")]
+
+
+def test_without_bubblewrap_the_grader_stops_and_says_why(tmp_path, monkeypatch):
+    grade = load_tool("grade")
+    monkeypatch.setattr(grade.sandbox, "bwrap_available", lambda: False)
+    with pytest.raises(SystemExit, match="bubblewrap .* is not installed.*--no-sandbox"):
+        grade.grade_folder(tmp_path, tmp_path / "grades.csv")
+
+
+def test_no_sandbox_still_keeps_the_verdict_out_of_reach(build, tmp_path, monkeypatch):
+    """--no-sandbox (no bubblewrap): a plain child process, but a patch still earns nothing."""
+    grade = load_tool("grade")
+    autograders = tmp_path / "autograders"
+    autograders.mkdir()
+    shutil.copy(build.autograder("ex01-rnn"), autograders)
+    monkeypatch.setattr(grade, "AUTOGRADERS", autograders)
+    blank = json.loads(build.files["exercises/ex01-rnn.ipynb"])
+    blank["cells"].append({"cell_type": "code", "execution_count": None, "id": "patch",
+                           "metadata": {}, "outputs": [], "source": [
+                               "import rnnlab.checks\n",
+                               "rnnlab.checks.check_function = lambda *a, **k: None\n"]})
+    folder = tmp_path / "submissions"
+    for name, text in {"alice": build.files["solutions/ex01-rnn.ipynb"],
+                       "mallory": json.dumps(blank)}.items():
+        (folder / name).mkdir(parents=True)
+        (folder / name / "ex01-rnn.ipynb").write_text(text, encoding="utf-8")
+    rows = grade.grade_folder(folder, folder / "grades.csv", isolate=False, call_timeout=5)
+    assert sum(float(r["score"]) for r in rows if r["student"] == "alice") == 10
+    mallory = [r for r in rows if r["student"] == "mallory"]
+    assert len(mallory) == 4 and all(float(r["score"]) == 0 for r in mallory)
+    assert all("tampering" in r["flags"] for r in mallory)
+    assert all("the sandboxed checks alone gave 0/" in r["message"] for r in mallory)
+
+
+def test_no_solution_or_starter_notebook_is_flagged(build, exercise_names):
+    """The tampering and delegation scan (it reads cells, never runs them) has no false alarm
+    on the course's own notebooks, whose starter code imports from rnnlab."""
+    grade = load_tool("grade")
+    for name in exercise_names:
+        for folder in ("solutions", "exercises"):
+            nb = json.loads(build.files[f"{folder}/{name}.ipynb"])
+            assert grade.scan(grade.code_cells(nb), grade.starter_lines(name)) == ([], {}), (
+                folder, name)

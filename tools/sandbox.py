@@ -1,0 +1,341 @@
+"""The grader's half of sandboxed grading: a child process that runs learner code, and proxies.
+
+Why this shape: a check's verdict must be computed where the checked code cannot reach it. So
+the grader never executes a learner's code. It starts ``tools/sandbox_child.py`` inside
+bubblewrap, sends it the notebook's cells one at a time, and gives the hidden tests (which run
+here, with ``rnnlab.checks`` and otter imported here) :class:`Remote` stand-ins for the learner's
+functions. Calling a stand-in sends the arguments to the child as data, the child calls the
+learner's function, and the result comes back as data (``sandbox_child.encode``: arrays via
+``allow_pickle=False``, never pickles or code). A learner who patches ``rnnlab.checks``, otter
+or builtins patches the child's copies, which judge nothing.
+
+The sandbox (:func:`bwrap_command`): no network (``--unshare-all``), its own PID namespace,
+``--die-with-parent``; read-only system folders, Python, the virtual environment and the
+library; the only writable folder is the submission's own fresh temporary folder (plus a
+private ``/tmp``). The repository (``solutions/``, ``instructor/``), the hidden tests (never
+written where the child can see them) and the other submissions are not mounted at all.
+Every request has a time limit enforced here, by killing the child: a learner's
+``try: ... except: continue`` cannot swallow it.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+TOOLS = Path(__file__).resolve().parent
+CHILD = TOOLS / "sandbox_child.py"
+
+
+def _load_wire():
+    spec = importlib.util.spec_from_file_location("rnnlab_grading_wire", CHILD)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+wire = _load_wire()
+
+
+class ChildGone(Exception):
+    """The child ended (os._exit, a crash, memory) or broke the protocol."""
+
+
+class ChildTimeout(Exception):
+    """The child did not answer in time; it has been killed."""
+
+
+class StudentError(Exception):
+    """An exception raised by the learner's code in the child, re-raised here by type name."""
+
+
+_error_types: dict[str, type] = {}
+
+
+def student_error(name: str, message: str) -> StudentError:
+    """A :class:`StudentError` whose class is named like the learner's (``ValueError``), so
+    that ``rnnlab.checks`` reports ``raised ValueError: ...`` as it does in a notebook."""
+    name = name if name.isidentifier() else "Exception"
+    if name not in _error_types:
+        _error_types[name] = type(name, (StudentError,), {})
+    return _error_types[name](message)
+
+
+def bwrap_available() -> bool:
+    return shutil.which("bwrap") is not None
+
+
+def _system_binds() -> list[str]:
+    args = []
+    for top in ("/usr", "/bin", "/lib", "/lib32", "/lib64", "/sbin", "/etc"):
+        path = Path(top)
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), top]
+        elif path.exists():
+            args += ["--ro-bind", top, top]
+    return args
+
+
+def bwrap_command(work: Path, limits: list[str]) -> list[str]:
+    """The bubblewrap command line that runs the child with ``work`` as its only writable folder.
+
+    Mounted read-only: system folders, the Python installation, the virtual environment and
+    the folder holding the ``rnnlab`` package (``lib/`` for the editable install). Nothing else
+    of the host, in particular not the repository root, /work, /home or the submissions.
+    """
+    import rnnlab
+
+    library = Path(rnnlab.__file__).resolve().parent.parent
+    readonly = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), library}
+    args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-all",
+            *_system_binds()]
+    for path in sorted(readonly):
+        if not str(path).startswith("/usr/"):
+            args += ["--ro-bind", str(path), str(path)]
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+             "--dir", "/opt/grader", "--ro-bind", str(CHILD), "/opt/grader/child.py",
+             "--bind", str(work), "/home/learner", "--chdir", "/home/learner",
+             "--remount-ro", "/",
+             sys.executable, "-I", "-B", "/opt/grader/child.py", *limits]
+    return args
+
+
+class Sandbox:
+    """One child process running one notebook's cells; requests with a time limit each."""
+
+    def __init__(self, work: Path, *, isolate: bool = True, memory_mb: int = 4096,
+                 output_mb: int = 16):
+        self.work = work
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/home/learner" if isolate else str(work),
+               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib", "LANG": "C.UTF-8",
+               "PYTHONHASHSEED": "0"}
+        limits = [str(memory_mb * 2**20), str(output_mb * 2**20)]  # set by the child itself
+        if isolate:
+            command = bwrap_command(work, limits)
+        else:  # no filesystem isolation: only for machines without bubblewrap, by request
+            env["MPLCONFIGDIR"] = str(work / ".matplotlib")
+            command = [sys.executable, "-I", "-B", str(CHILD), *limits]
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=work, env=env, start_new_session=True)  # no preexec_fn: we run in threads
+        self.wfd, self.rfd = self.process.stdin.fileno(), self.process.stdout.fileno()
+        self.exported: dict[int, object] = {}
+        self.alive = True
+
+    # ---- lifetime
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self.alive = False
+
+    def close(self) -> None:
+        if self.alive:
+            try:
+                wire.send(self.wfd, {"op": "quit"})
+                self.process.wait(timeout=2)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+
+    # ---- codec, grader side
+    def export(self, value) -> dict:
+        if isinstance(value, Remote) and value._sandbox is self:
+            return {"t": "back", "id": value._id}
+        if not callable(value):
+            raise TypeError(f"cannot send a {type(value).__name__} to the learner's code")
+        number = len(self.exported) + 1
+        self.exported[number] = value
+        name = getattr(value, "__name__", None)
+        return {"t": "obj", "id": number, "name": name if isinstance(name, str) else None}
+
+    def resolve(self, message: dict):
+        if message["t"] == "back":
+            return self.exported[int(message["id"])]
+        number = int(message["id"])
+        cls = RemoteFunction if message.get("callable") else Remote
+        return cls(self, number, message.get("name"))
+
+    def enc(self, value) -> dict:
+        return wire.encode(value, self.export)
+
+    def dec(self, message):
+        return wire.decode(message, self.resolve)
+
+    # ---- requests
+    def _receive(self, deadline: float) -> dict:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.kill()
+                raise ChildTimeout()
+            ready, _, _ = select.select([self.rfd], [], [], left)
+            if ready:
+                try:
+                    return wire.receive(self.rfd)
+                except (wire.WireError, OSError, ValueError) as exc:
+                    self.kill()
+                    raise ChildGone(str(exc)) from exc
+
+    def request(self, message: dict, timeout: float) -> dict:
+        """Send one request; answer the child's callbacks meanwhile; return the reply."""
+        if not self.alive:
+            raise ChildGone("the notebook's process had already ended")
+        deadline = time.monotonic() + timeout
+        try:
+            wire.send(self.wfd, message)
+        except OSError as exc:
+            self.kill()
+            raise ChildGone(str(exc)) from exc
+        while True:
+            reply = self._receive(deadline)
+            if reply.get("op") == "callback":
+                self._answer_callback(reply)
+                continue
+            if reply.get("op") != "reply":
+                self.kill()
+                raise ChildGone("the child broke the protocol")
+            return reply
+
+    def _answer_callback(self, request: dict) -> None:
+        try:
+            function = self.exported[int(request["id"])]
+            args = [self.dec(a) for a in request.get("args", [])]
+            kwargs = {k: self.dec(v) for k, v in request.get("kwargs", {}).items()}
+            answer = {"value": self.enc(function(*args, **kwargs))}
+        except Exception as exc:  # noqa: BLE001 - reported to the learner's code as an error
+            answer = {"raised": type(exc).__name__, "msg": str(exc)}
+        wire.send(self.wfd, {"op": "reply", **answer})
+
+    def run_cell(self, index: int, source: str, timeout: float) -> dict:
+        return self.request({"op": "exec", "index": index, "source": source}, timeout)
+
+    def names(self, names: list[str], timeout: float = 30.0) -> dict:
+        reply = self.request({"op": "names", "names": list(names)}, timeout)
+        return {k: self.dec(v) for k, v in reply.get("values", {}).items()}
+
+    # Set by the grader per question: how long one call of a learner's function may run.
+    call_timeout = 10.0
+
+    def operate(self, number: int, op: str, args=(), kwargs=None, what: str = "the function"):
+        from rnnlab.checks import CheckFailed
+
+        message = {"op": op, "id": number, "args": [self.enc(a) for a in args],
+                   "kwargs": {k: self.enc(v) for k, v in (kwargs or {}).items()}}
+        try:
+            reply = self.request(message, self.call_timeout)
+        except ChildTimeout:
+            raise CheckFailed(
+                f"{what} did not finish within {self.call_timeout:g} s: is there an infinite "
+                "loop (e.g. a while loop whose condition never changes)?") from None
+        except ChildGone:
+            raise CheckFailed(
+                f"{what} ended the notebook's process (os._exit, a crash or too much memory?)"
+            ) from None
+        if "raised" in reply:
+            error = student_error(str(reply["raised"]), str(reply.get("msg", "")))
+            error.learner_line = str(reply.get("where", ""))  # rnnlab.checks quotes it
+            raise error
+        if reply.get("stop"):
+            raise StopIteration
+        for before, after in zip(args, reply.get("after", [])):
+            _write_back(before, self.dec(after))
+        for key, after in reply.get("after_kw", {}).items():
+            if key in (kwargs or {}):
+                _write_back(kwargs[key], self.dec(after))
+        return self.dec(reply["value"])
+
+
+def _write_back(before, after) -> None:
+    """Copy the learner's in-place changes of an argument onto the grader's argument, so that
+    ``rnnlab.checks`` sees (and reports) a function that modifies its inputs."""
+    if isinstance(before, np.ndarray) and isinstance(after, np.ndarray):
+        if (before.shape == after.shape and before.flags.writeable
+                and not np.array_equal(before, after, equal_nan=before.dtype.kind in "fc")):
+            before[...] = after
+    elif isinstance(before, dict) and isinstance(after, dict):
+        for key in list(before):
+            if key not in after:
+                del before[key]
+            elif isinstance(before[key], (np.ndarray, dict, list)):
+                _write_back(before[key], after[key])
+            else:
+                before[key] = after[key]
+        for key in after:
+            if key not in before:
+                before[key] = after[key]
+    elif isinstance(before, list) and isinstance(after, list):
+        if len(before) != len(after):
+            before[:] = after
+        else:
+            for i, (b, a) in enumerate(zip(before, after)):
+                if isinstance(b, (np.ndarray, dict, list)):
+                    _write_back(b, a)
+                else:
+                    before[i] = a
+    elif isinstance(before, np.random.Generator) and isinstance(after, np.random.Generator):
+        before.bit_generator.state = after.bit_generator.state
+
+
+class Remote:
+    """An object that lives in the child (a learner's cache, iterator, ...), used from here."""
+
+    def __init__(self, sandbox: Sandbox, number: int, name: str | None):
+        self._sandbox, self._id = sandbox, number
+        self.__name__ = name or "the learner's object"
+
+    def _op(self, op, *args):
+        return self._sandbox.operate(self._id, op, args, what=self.__name__)
+
+    def __iter__(self):
+        return self._op("iter")
+
+    def __next__(self):
+        return self._op("next")
+
+    def __getitem__(self, key):
+        return self._op("getitem", key)
+
+    def __len__(self):
+        value = self._op("len")
+        if type(value) is not int:
+            raise TypeError("__len__ of the learner's object did not return an int")
+        return value
+
+    def __getattr__(self, name):
+        if name.startswith("__"):  # numpy and copy probe dunders; none of them lives remotely
+            raise AttributeError(name)
+        return self._op("getattr", name)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __repr__(self):
+        return f"<{self.__name__} in the learner's notebook>"
+
+
+class RemoteFunction(Remote):
+    """A learner's function: calling it calls it in the child, on copies of the arguments."""
+
+    def __call__(self, *args, **kwargs):
+        return self._sandbox.operate(self._id, "call", args, kwargs, what=f"{self.__name__}(...)")
