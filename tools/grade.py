@@ -10,7 +10,7 @@ Usage::
 (``<exercise>`` is a name such as ``ex01-rnn``; a notebook whose name does not say it is
 recognised by the assignment name otter stores in its metadata).
 
-How a submission is graded (``tools/sandbox.py`` says why it is built this way):
+How a submission is graded (``tools/grading_sandbox.py`` says why it is built this way):
 
 * This process reads the hidden tests from ``_build/exercises/<exercise>-autograder.zip``
   (built by ``python tools/exercises.py autograders`` when missing) and imports
@@ -57,7 +57,7 @@ import rnnlab.checks  # noqa: F401 - imported first on purpose
 from otter.test_files import ExceptionTestFile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import sandbox  # noqa: E402 - tools/ is not a package
+import grading_sandbox as sandbox  # noqa: E402 - tools/ is not a package
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTOGRADERS = ROOT / "_build" / "exercises"

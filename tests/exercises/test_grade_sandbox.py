@@ -1,7 +1,7 @@
 """Batch grading cannot be fooled: cheats get no points and are flagged, a submission cannot
 read the solutions, the hidden tests or other submissions, a broken cell costs only its own
 marks, delegating to the library is flagged, and two jobs grade in parallel — all through the
-real bubblewrap sandbox (tools/grade.py, tools/sandbox.py)."""
+real bubblewrap sandbox (tools/grade.py, tools/grading_sandbox.py)."""
 from __future__ import annotations
 
 import copy
@@ -164,7 +164,7 @@ probe["cwd_files"] = sorted(os.listdir("."))
 
 
 def test_a_submission_cannot_read_solutions_tests_or_others_nor_reach_out(build, tmp_path):
-    sandbox = load_tool("sandbox")
+    sandbox = load_tool("grading_sandbox")
     others = tmp_path / "submissions" / "bob"
     others.mkdir(parents=True)
     (others / "ex01-rnn.ipynb").write_text("{}", encoding="utf-8")

@@ -1,11 +1,11 @@
 """The grader's half of sandboxed grading: a child process that runs learner code, and proxies.
 
 Why this shape: a check's verdict must be computed where the checked code cannot reach it. So
-the grader never executes a learner's code. It starts ``tools/sandbox_child.py`` inside
+the grader never executes a learner's code. It starts ``tools/grading_child.py`` inside
 bubblewrap, sends it the notebook's cells one at a time, and gives the hidden tests (which run
 here, with ``rnnlab.checks`` and otter imported here) :class:`Remote` stand-ins for the learner's
 functions. Calling a stand-in sends the arguments to the child as data, the child calls the
-learner's function, and the result comes back as data (``sandbox_child.encode``: arrays via
+learner's function, and the result comes back as data (``grading_child.encode``: arrays via
 ``allow_pickle=False``, never pickles or code). A learner who patches ``rnnlab.checks``, otter
 or builtins patches the child's copies, which judge nothing.
 
@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 TOOLS = Path(__file__).resolve().parent
-CHILD = TOOLS / "sandbox_child.py"
+CHILD = TOOLS / "grading_child.py"
 
 
 def _load_wire():

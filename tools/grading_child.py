@@ -1,6 +1,6 @@
 """The child half of sandboxed grading: runs a learner's notebook cells, never judges them.
 
-``tools/grade.py`` starts this script inside bubblewrap (see ``tools/sandbox.py``) and drives it
+``tools/grade.py`` starts this script inside bubblewrap (see ``tools/grading_sandbox.py``) and drives it
 over a pipe. The child executes the notebook's cells one at a time in its own namespace and,
 on request, calls the learner's functions on arguments the grader sends. Results travel back
 as *data* only (numpy arrays through ``np.save(allow_pickle=False)``, numbers, strings,
