@@ -28,11 +28,9 @@ RAW_DIRECTIVE = re.compile(r"```\{[a-z][\w:.-]*\}")
 SKIPPED = {"script", "style", "pre", "code", "kbd", "samp", "textarea", "template"}
 
 # Pages whose raw tables are known and owned elsewhere. Remove the entry when the page is fixed.
-KNOWN_RAW_TABLES = {
-    # The leaderboard prints its table with display(Markdown(...)), which myst-nb renders as
-    # CommonMark (no tables): the hackathon pages' owner replaces it with an HTML table.
-    "book/08-hackathon/leaderboard": "Markdown table from display(Markdown(...))",
-}
+# Pages allowed to show a raw Markdown table (none: the leaderboard prints an HTML table, since
+# myst-nb renders display(Markdown(...)) as CommonMark, which has no tables).
+KNOWN_RAW_TABLES: dict[str, str] = {}
 
 BOOK_PAGES = [doc for doc in TOC_PAGES if doc.startswith("book/")]
 
