@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from site_helpers import NOTEBOOK_PAGES, ROOT, TOC_PAGES, skip_or_fail
+from site_helpers import NOTEBOOK_PAGES, ROOT, TOC_PAGES, course, skip_or_fail
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -40,6 +40,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 VIEWPORT = {"width": 1280, "height": 900}
+NO_COLAB = course.no_colab_patterns(ROOT)
 SCREENSHOT_MAX_PX = 12_000
 
 # Console errors that are known and harmless with the pinned versions; anything else fails.
@@ -221,8 +222,10 @@ def test_launch_buttons_open_committed_notebooks(docname, built_site):
     """Binder and Colab buttons open this page's .ipynb twin, which exists in the repository."""
     targets = launch_targets((built_site / f"{docname}.html").read_text(encoding="utf-8"))
     expected = f"{docname}.ipynb"
-    assert targets == {"binder": expected, "colab": expected}, \
-        f"launch buttons open {targets}, expected {expected} for both"
+    # Pages whose code reads repository files offer Binder only (_config.yml: course_no_colab).
+    providers = ["binder"] + (["colab"] if course.offers_colab(docname, NO_COLAB) else [])
+    assert targets == {p: expected for p in providers}, \
+        f"launch buttons open {targets}, expected {expected} on {providers}"
     assert (ROOT / expected).is_file(), f"{expected} is not in the repository"
 
 

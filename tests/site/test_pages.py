@@ -14,12 +14,11 @@ import re
 import jupytext
 import pytest
 
-from site_helpers import NOTEBOOK_PAGES, ROOT, TOC_PAGES, pair_notebooks
+from site_helpers import NOTEBOOK_PAGES, ROOT, TOC_PAGES, course, pair_notebooks
 
-COLAB_CELL = '''# Colab only: install the course library (elsewhere it is already installed).
-import sys
-if "google.colab" in sys.modules:
-    %pip install -q "rnnlab @ git+https://github.com/rnn-from-scratch/rnn-from-scratch"'''
+# Written from _config.yml's repository.url (tools/course.py; tools/pair_notebooks.py keeps the
+# pages' copies current).
+COLAB_CELL = course.colab_cell(course.course(ROOT))
 
 # Chapter pages must point readers at the notation page and the glossary.
 CHAPTER_PAGE = re.compile(r"^book/0[1-7]-[^/]+/")
