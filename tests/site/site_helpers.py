@@ -1,6 +1,7 @@
 """Paths and page lists shared by the site tests (imported by conftest.py and the test modules)."""
 import importlib.util
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,13 @@ def skip_or_fail(reason: str):
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI must run this test, but: {reason}")
     pytest.skip(reason)
+
+
+def pins(path) -> dict[str, str]:
+    """``name==version`` lines of a requirements file as {lower-case name: version}."""
+    found = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;#]+)", line)
+        if match:
+            found[match[1].lower()] = match[2]
+    return found
