@@ -17,12 +17,15 @@ Markdown pages (the API reference, the bibliography) have no twin.
 
 The published URL is derived, never typed (tools/course.py): this tool also rewrites the Colab
 install cell at the top of each page's .md from ``_config.yml`` (so changing the repository
-there changes every page), and expands MyST substitutions such as ``{{ clone_block }}`` in the
-twin's Markdown cells, which JupyterLab and Colab would otherwise show raw.
+there changes every page), and writes the twin's Markdown cells as plain Markdown: MyST
+substitutions such as ``{{ clone_block }}`` expanded, cross-references as links to the site,
+citations as text, solutions in collapsed ``<details>`` (tools/plain_markdown.py), which
+JupyterLab and Colab would otherwise show raw.
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import re
 import sys
@@ -33,6 +36,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import course as course_settings  # noqa: E402  (tools/ is a folder of scripts, not a package)
+import plain_markdown  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 # The Colab cell as any URL may have written it (the first four lines of a page's first cell).
@@ -96,14 +100,24 @@ def expected_ipynb(md_path: Path, root: Path = ROOT) -> str:
     """The exact text the .ipynb twin of ``md_path`` must contain (no outputs, paired formats)."""
     nb = jupytext.reads(expected_md(md_path, root), fmt="md:myst")
     c = course_settings.course(root)
+    docname = md_path.resolve().relative_to(ROOT).with_suffix("").as_posix()
+    converter = markdown_converter(c.site_url)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            cell.source = course_settings.expand_substitutions(cell.source, c)
+            # Plain Markdown: JupyterLab and Colab do not read MyST (tools/plain_markdown.py).
+            text = course_settings.expand_substitutions(cell.source, c)
+            cell.source = converter.convert(text, docname)
     nb.metadata.setdefault("jupytext", {})["formats"] = PAIRED_FORMATS
     # jupytext records the text file's format; the twin need not carry jupytext's own version.
     nb.metadata["jupytext"].pop("text_representation", None)
     stable_cell_ids(nb.cells)
     return jupytext.writes(nb, fmt="ipynb")
+
+
+@functools.cache
+def markdown_converter(site_url: str) -> plain_markdown.Converter:
+    """Titles, targets and references of every page, read once per run."""
+    return plain_markdown.Converter(ROOT, site_url, toc_files(ROOT))
 
 
 def stable_cell_ids(cells) -> None:

@@ -199,3 +199,40 @@ def test_the_workflow_builds_with_make_book_and_deploys_to_pages():
         for step in job["steps"]:
             if "uses" in step:
                 assert re.match(r"^[\w.-]+/[\w.-]+@v\d+$", step["uses"]), step["uses"]
+
+
+# --- clean notebooks: what the Binder and Colab buttons open renders without MyST --------------
+RAW_MYST = re.compile(r"\{(?:doc|ref|cite|cite:p|cite:t|eq|numref|term)\}`|^\([\w.:-]+\)=\s*$"
+                      r"|^[`:]{3,}\{(?!code-cell)[\w-]+\}|\{\{\s*\w+\s*\}\}", re.M)
+
+
+def test_raw_myst_finder_finds_raw_myst():
+    for raw in ("see {doc}`/book/intro`", "(my-label)=", "```{admonition} Solution",
+                "{cite}`cho2014learning`", "{{ clone_block }}"):
+        assert RAW_MYST.search(raw), raw
+    assert not RAW_MYST.search("[Intro](https://example.org/book/intro.html) (Cho et al., 2014)")
+
+
+@pytest.mark.parametrize("docname", NOTEBOOK_PAGES)
+def test_twin_markdown_has_no_raw_myst(docname):
+    import nbformat
+
+    nb = nbformat.read(ROOT / f"{docname}.ipynb", as_version=4)
+    raw = [m.group(0) for cell in nb.cells if cell.cell_type == "markdown"
+           for m in RAW_MYST.finditer(cell.source)]
+    assert not raw, f"{docname}.ipynb shows raw MyST in JupyterLab/Colab: {raw[:5]}"
+
+
+def test_a_twin_renders_in_nbconvert_with_links_and_collapsed_solutions():
+    """nbconvert (the renderer of JupyterLab's Markdown) turns the how-to-use twin into HTML with
+    site links, a collapsed solution and the clone command, and no raw role."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(ROOT / "book" / "00-start" / "how-to-use.ipynb", as_version=4)
+    html, _ = HTMLExporter(template_name="classic").from_notebook_node(nb)
+    assert "{doc}" not in html and "{cite}" not in html and "{admonition}" not in html
+    assert re.search(r"<details>\s*<summary>Solution</summary>", html), "no collapsed solution"
+    assert f'href="{COURSE.site_url}book/exercises/index.html"' in html, "no link to the site"
+    text = re.sub(r"<[^>]+>", "", html)  # code is highlighted token by token
+    assert f"git clone {COURSE.url}" in text, "the clone command was not expanded"
