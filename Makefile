@@ -9,12 +9,14 @@ PIP    := bash tools/pip.sh $(BIN)/python
 # The book's and tests' models are small: their per-step matrix products gain nothing from BLAS
 # threads, and threads spinning against another busy process (the Binder test runs two pages
 # at once) slow training many times over. The benchmark sets its own counts (threadpoolctl).
-book test: export OPENBLAS_NUM_THREADS = 1
+book test lab pdf: export OPENBLAS_NUM_THREADS = 1
 
-.PHONY: book test bench exercises grade hackathon clean help
+.PHONY: book test lab pdf bench exercises grade hackathon clean help
 help:
 	@echo "make book       set up .venv and build the site into _build/html"
 	@echo "make test       set up .venv (plus PyTorch and Chromium when CI=true) and run every test"
+	@echo "make pdf        the whole book as one PDF, _build/pdf/book.pdf (Chromium prints it)"
+	@echo "make lab        open JupyterLab on this checkout (rnnlab, the exercises' grader, widgets)"
 	@echo "make bench      benchmark rnnlab against PyTorch and a naive loop (BENCH_ARGS=--quick)"
 	@echo "make exercises  regenerate exercises/ and solutions/ from their sources"
 	@echo "make grade SUBMISSIONS=dir   grade a folder of submitted exercise notebooks"
@@ -28,7 +30,11 @@ $(VENV)/.book-installed: $(BIN)/python requirements/book.txt pyproject.toml
 	$(PIP) -r requirements/book.txt -e .
 	$(BIN)/python -c "import rnnlab, jupyter_book" && touch $@
 
-$(VENV)/.test-installed: $(VENV)/.book-installed requirements/test.txt
+$(VENV)/.lab-installed: $(VENV)/.book-installed requirements/lab.txt
+	$(PIP) -r requirements/lab.txt
+	$(BIN)/python -c "import jupyterlab, otter, ipywidgets, jupytext, rnnlab" && touch $@
+
+$(VENV)/.test-installed: $(VENV)/.lab-installed requirements/test.txt
 	$(PIP) -r requirements/test.txt
 	$(BIN)/python -c "import pytest, otter, playwright" && touch $@
 
@@ -47,8 +53,23 @@ test: $(VENV)/.test-installed torch-if-ci
 	bash tools/system-deps.sh
 	@# Before `make book` rewrites them: the committed .ipynb twins must match their pages.
 	$(BIN)/python tools/pair_notebooks.py --check
-	$(MAKE) book
+	$(MAKE) pdf
 	$(BIN)/python -m pytest
+
+# The whole book as one PDF: the site as a single HTML page (the pages' executed outputs come from
+# the cache `make book` filled), printed by the system Chromium through playwright (tools/pdf.py;
+# playwright is a test requirement).
+pdf: $(VENV)/.test-installed book
+	$(BIN)/jupyter-book build . --builder singlehtml -W -n --keep-going
+	$(BIN)/python tools/pdf.py _build/singlehtml _build/pdf/book.pdf
+
+# JupyterLab on the checkout, with the same kernel as the book: rnnlab (editable), the exercises'
+# grader (open exercises/*.ipynb) and the widgets. The .md pages open as notebooks through
+# jupytext (right-click > Open With > Jupytext Notebook), or open their .ipynb twins.
+# LAB_ARGS passes options on, e.g. LAB_ARGS="--no-browser --port 8899".
+LAB_ARGS ?=
+lab: $(VENV)/.lab-installed
+	$(BIN)/jupyter lab $(LAB_ARGS)
 
 # The benchmark compares against torch.nn, so it installs PyTorch (CPU, pinned) when missing.
 # The exercises: one master per exercise in instructor/exercises/ -> exercises/, solutions/,

@@ -14,18 +14,34 @@ Usage::
 
 A page is a notebook page when its front matter has a ``jupytext`` or ``kernelspec`` key; plain
 Markdown pages (the API reference, the bibliography) have no twin.
+
+The published URL is derived, never typed (tools/course.py): this tool also rewrites the Colab
+install cell at the top of each page's .md from ``_config.yml`` (so changing the repository
+there changes every page), and writes the twin's Markdown cells as plain Markdown: MyST
+substitutions such as ``{{ clone_block }}`` expanded, cross-references as links to the site,
+citations as text, solutions in collapsed ``<details>`` (tools/plain_markdown.py), which
+JupyterLab and Colab would otherwise show raw.
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
+import re
 import sys
 from pathlib import Path
 
 import jupytext
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import course as course_settings  # noqa: E402  (tools/ is a folder of scripts, not a package)
+import plain_markdown  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
+# The Colab cell as any URL may have written it (the first four lines of a page's first cell).
+COLAB_CELL = re.compile(r'# Colab only: install the course library[^\n]*\nimport sys\n'
+                        r'if "google\.colab" in sys\.modules:\n    %pip install -q [^\n]*')
 PAIRED_FORMATS = "ipynb,md:myst"
 
 
@@ -74,14 +90,34 @@ def notebook_pages(root: Path = ROOT) -> list[Path]:
     return pages
 
 
-def expected_ipynb(md_path: Path) -> str:
+def expected_md(md_path: Path, root: Path = ROOT) -> str:
+    """The page's text with its Colab cell written from the current ``_config.yml``."""
+    cell = course_settings.colab_cell(course_settings.course(root))
+    return COLAB_CELL.sub(lambda _: cell, md_path.read_text(encoding="utf-8"), count=1)
+
+
+def expected_ipynb(md_path: Path, root: Path = ROOT) -> str:
     """The exact text the .ipynb twin of ``md_path`` must contain (no outputs, paired formats)."""
-    nb = jupytext.read(md_path)
+    nb = jupytext.reads(expected_md(md_path, root), fmt="md:myst")
+    c = course_settings.course(root)
+    docname = md_path.resolve().relative_to(ROOT).with_suffix("").as_posix()
+    converter = markdown_converter(c.site_url)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            # Plain Markdown: JupyterLab and Colab do not read MyST (tools/plain_markdown.py).
+            text = course_settings.expand_substitutions(cell.source, c)
+            cell.source = converter.convert(text, docname)
     nb.metadata.setdefault("jupytext", {})["formats"] = PAIRED_FORMATS
     # jupytext records the text file's format; the twin need not carry jupytext's own version.
     nb.metadata["jupytext"].pop("text_representation", None)
     stable_cell_ids(nb.cells)
     return jupytext.writes(nb, fmt="ipynb")
+
+
+@functools.cache
+def markdown_converter(site_url: str) -> plain_markdown.Converter:
+    """Titles, targets and references of every page, read once per run."""
+    return plain_markdown.Converter(ROOT, site_url, toc_files(ROOT))
 
 
 def stable_cell_ids(cells) -> None:
@@ -106,11 +142,12 @@ def twin_path(md_path: Path) -> Path:
 
 
 def out_of_sync(root: Path = ROOT) -> list[Path]:
-    """Notebook pages whose twin is missing or differs from what their .md gives."""
+    """Notebook pages whose Colab cell is stale, or whose twin is missing or differs."""
     stale = []
     for md in notebook_pages(root):
         twin = twin_path(md)
-        if not twin.exists() or twin.read_text(encoding="utf-8") != expected_ipynb(md):
+        if (md.read_text(encoding="utf-8") != expected_md(md, root) or not twin.exists()
+                or twin.read_text(encoding="utf-8") != expected_ipynb(md, root)):
             stale.append(md)
     return stale
 
@@ -119,7 +156,10 @@ def write_twins(root: Path = ROOT) -> list[Path]:
     """Rewrite every stale twin; untouched files keep their timestamps. Returns those written."""
     written = []
     for md in out_of_sync(root):
-        twin_path(md).write_text(expected_ipynb(md), encoding="utf-8")
+        text = expected_md(md, root)
+        if text != md.read_text(encoding="utf-8"):
+            md.write_text(text, encoding="utf-8")
+        twin_path(md).write_text(expected_ipynb(md, root), encoding="utf-8")
         written.append(md)
     return written
 

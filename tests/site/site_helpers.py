@@ -1,6 +1,7 @@
 """Paths and page lists shared by the site tests (imported by conftest.py and the test modules)."""
 import importlib.util
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -10,16 +11,17 @@ SITE = ROOT / "_build" / "html"
 ARTIFACTS = ROOT / "artifacts"
 
 
-def _load_pair_notebooks():
-    """tools/pair_notebooks.py as a module (tools/ is a folder of scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        "pair_notebooks", ROOT / "tools" / "pair_notebooks.py")
+def _load_tool(name: str):
+    """tools/<name>.py as a module (tools/ is a folder of scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-pair_notebooks = _load_pair_notebooks()
+pair_notebooks = _load_tool("pair_notebooks")
+# Where the course is published (_config.yml's repository.url) and the links derived from it.
+course = _load_tool("course")
 
 # Every page of the table of contents (docnames such as "book/04-lstm/gates"), in reading order.
 TOC_PAGES = pair_notebooks.toc_files(ROOT)
@@ -33,3 +35,13 @@ def skip_or_fail(reason: str):
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI must run this test, but: {reason}")
     pytest.skip(reason)
+
+
+def pins(path) -> dict[str, str]:
+    """``name==version`` lines of a requirements file as {lower-case name: version}."""
+    found = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;#]+)", line)
+        if match:
+            found[match[1].lower()] = match[2]
+    return found

@@ -13,11 +13,16 @@ memory (VmHWM from /proc; Linux only) into artifacts/page_budget.json, which
 `python tools/page_budget.py` prints as a table; a `-k` run executes and updates only the pages
 it selects. A page fails when a cell raises, when it runs over PAGE_SECONDS, or when its kernel
 peaks over PAGE_MEMORY_MB (Binder gives 2 GB).
+
+The same environment runs every exercise notebook, as a learner opens it from an exercise
+page's Binder link: as given (every ``grader.check`` must fail saying the blank is not filled
+in) and solved (the solution notebook: every check must pass).
 """
 import asyncio
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -30,7 +35,7 @@ from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
-from site_helpers import NOTEBOOK_PAGES, ROOT
+from site_helpers import NOTEBOOK_PAGES, ROOT, pins
 
 pytestmark = [pytest.mark.binder, pytest.mark.slow]
 
@@ -87,13 +92,21 @@ def peak_rss_mb(pid: int) -> float | None:
 
 async def run_page(docname: str, kernels_dir: Path, env: dict) -> dict:
     """Execute the page's .ipynb on a fresh kernel; returns its budget record."""
-    notebook = ROOT / f"{docname}.ipynb"
+    record, _ = await run_notebook(ROOT / f"{docname}.ipynb", kernels_dir, env)
+    record["page"] = docname
+    return record
+
+
+async def run_notebook(notebook: Path, kernels_dir: Path, env: dict,
+                       allow_errors: bool = False) -> tuple[dict, nbformat.NotebookNode]:
+    """Execute ``notebook`` in its folder on a fresh kernel; returns (record, executed notebook)."""
     nb = nbformat.read(notebook, as_version=4)
     km = AsyncKernelManager(kernel_name=KERNEL_NAME,
                             kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels_dir)]))
-    record = {"page": docname, "seconds": None, "peak_mb": None, "error": None}
+    record = {"seconds": None, "peak_mb": None, "error": None}
     client = NotebookClient(nb, km=km, kernel_name=KERNEL_NAME, timeout=CELL_TIMEOUT,
-                            allow_errors=False, resources={"metadata": {"path": str(notebook.parent)}})
+                            allow_errors=allow_errors,
+                            resources={"metadata": {"path": str(notebook.parent)}})
     start = time.perf_counter()
     try:
         await km.start_kernel(cwd=str(notebook.parent), env=env)
@@ -110,7 +123,7 @@ async def run_page(docname: str, kernels_dir: Path, env: dict) -> dict:
             client.kc.stop_channels()
         if km.has_kernel:
             await km.shutdown_kernel(now=True)
-    return record
+    return record, nb
 
 
 async def run_pages(pages: list[str], kernels_dir: Path, env: dict) -> list[dict]:
@@ -141,16 +154,23 @@ def write_budget_report(path: Path, records: list[dict], setup_seconds: float) -
 
 
 @pytest.fixture(scope="module")
-def page_records(request, tmp_path_factory, artifacts_dir) -> dict[str, dict]:
-    """Build the Binder-like venv, run the selected pages once, update artifacts/page_budget.json."""
-    pages = selected_pages(request.session)
+def binder_kernel(tmp_path_factory) -> dict:
+    """The Binder-like venv and a kernel spec for it: {"kernels", "env", "setup_seconds"}."""
     work = tmp_path_factory.mktemp("binder")
     venv = work / "venv"
     setup_start = time.perf_counter()
     python = create_binder_venv(venv)
     write_kernelspec(python, work / "kernels")
-    setup_seconds = round(time.perf_counter() - setup_start, 1)
-    records = asyncio.run(run_pages(pages, work / "kernels", kernel_env(venv)))
+    return {"kernels": work / "kernels", "env": kernel_env(venv),
+            "setup_seconds": round(time.perf_counter() - setup_start, 1)}
+
+
+@pytest.fixture(scope="module")
+def page_records(request, binder_kernel, artifacts_dir) -> dict[str, dict]:
+    """Run the selected pages once in the Binder-like venv, update artifacts/page_budget.json."""
+    pages = selected_pages(request.session)
+    setup_seconds = binder_kernel["setup_seconds"]
+    records = asyncio.run(run_pages(pages, binder_kernel["kernels"], binder_kernel["env"]))
     for record in records:
         record["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     write_budget_report(artifacts_dir / "page_budget.json", records, setup_seconds)
@@ -170,3 +190,90 @@ def test_page_runs_in_binder_within_budget(docname, page_records):
     if record["peak_mb"] is not None:
         assert record["peak_mb"] <= PAGE_MEMORY_MB, \
             f"{docname} peaked at {record['peak_mb']} MB (limit {PAGE_MEMORY_MB} MB)"
+
+
+# --- Exercises in Binder: the grader is installed and every check answers ------------------------
+# The exercise pages link exercises/<name>.ipynb in Binder. There a learner runs the notebook as
+# it is (every check must say "not filled in"), then with answers (every check must pass): the
+# solution notebook stands for a learner who filled in every blank. Each notebook runs in a copy
+# of its folder (otter writes a .OTTER_LOG beside the notebook), by the name it opens itself with.
+EXERCISES = sorted(p.stem for p in (ROOT / "exercises").glob("ex*.ipynb"))
+CHECK_CALL = re.compile(r'grader\.check\("(\w+)"\)')
+
+
+def check_outputs(nb) -> dict[str, str]:
+    """question -> the text that its ``grader.check`` cell showed (or the error it raised)."""
+    found = {}
+    for cell in nb.cells:
+        match = CHECK_CALL.search(cell.source) if cell.cell_type == "code" else None
+        if not match:
+            continue
+        texts = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                texts.append(f"{out['ename']}: {out['evalue']}")
+            else:
+                texts.append(str(out.get("data", {}).get("text/plain", out.get("text", ""))))
+        found[match[1]] = " ".join(" ".join(texts).split())  # otter wraps long lines
+    return found
+
+
+@pytest.fixture(scope="module")
+def exercise_runs(binder_kernel, tmp_path_factory) -> dict[tuple[str, str], dict]:
+    """(folder, name) -> {"record", "checks"} for every exercise, blank and solved."""
+    runs = {}
+
+    async def run_all():
+        for folder in ("exercises", "solutions"):
+            for name in EXERCISES:
+                work = tmp_path_factory.mktemp(f"{folder}-{name}")
+                shutil.copy(ROOT / folder / f"{name}.ipynb", work / f"{name}.ipynb")
+                # Blanks raise where later cells use what a blank returns: run on, as a reader would.
+                record, nb = await run_notebook(work / f"{name}.ipynb", binder_kernel["kernels"],
+                                                binder_kernel["env"], allow_errors=True)
+                runs[folder, name] = {"record": record, "checks": check_outputs(nb)}
+
+    asyncio.run(run_all())
+    return runs
+
+
+def test_binder_installs_the_grader_and_myst_rendering():
+    binder = pins(ROOT / "binder" / "requirements.txt")
+    assert "otter-grader" in binder, \
+        "binder/requirements.txt does not install otter-grader: the exercises cannot run in Binder"
+    assert "jupyterlab-myst" in binder, "Binder would show the .md pages' MyST raw"
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_solved_exercise_passes_every_check_in_binder(name, exercise_runs):
+    run = exercise_runs["solutions", name]
+    assert run["record"]["error"] is None, f"{name}: {run['record']['error']}"
+    assert run["checks"], f"{name}: no grader.check cell ran"
+    failing = {q: t[:300] for q, t in run["checks"].items() if "All test cases passed" not in t}
+    assert not failing, f"{name} (solutions): checks that did not pass: {failing}"
+
+
+# Blanks whose starting code pre-allocates the result (hs = np.zeros(...), then a loop body of
+# `...`): the function returns zeros, so the check fails with "values differ" instead of "not
+# filled in". The starting code lives in instructor/exercises/ (owned by the exercise authors);
+# strict xfail, so this list must shrink when they change it.
+RETURNS_ZEROS_WHEN_BLANK = {("ex01-rnn", "q3"), ("ex01-rnn", "q4"), ("ex02-embedding-loss", "q1")}
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_blank_exercise_fails_every_check_saying_not_filled_in(name, exercise_runs):
+    run = exercise_runs["exercises", name]
+    assert run["record"]["error"] is None, f"{name}: {run['record']['error']}"
+    solved = exercise_runs["solutions", name]["checks"]
+    assert run["checks"].keys() == solved.keys(), "the blank and solved notebooks check different questions"
+    passed = [q for q, t in run["checks"].items() if "All test cases passed" in t]
+    assert not passed, f"{name} (blank): checks that pass with nothing filled in: {passed}"
+    wrong = {q: t[:300] for q, t in run["checks"].items()
+             if "not filled in" not in t and (name, q) not in RETURNS_ZEROS_WHEN_BLANK}
+    assert not wrong, f"{name} (blank): checks that did not fail with 'not filled in': {wrong}"
+
+
+@pytest.mark.xfail(strict=True, reason="the starting code returns zeros (RETURNS_ZEROS_WHEN_BLANK)")
+@pytest.mark.parametrize("name,question", sorted(RETURNS_ZEROS_WHEN_BLANK))
+def test_blank_that_returns_zeros_says_not_filled_in(name, question, exercise_runs):
+    assert "not filled in" in exercise_runs["exercises", name]["checks"][question]

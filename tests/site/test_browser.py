@@ -6,7 +6,8 @@ JavaScript (vendor/) is enough. For every page of the table of contents: it load
 console error outside the allow-list below; its maths is typeset by MathJax with no raw TeX
 left; its widgets render; a full-page screenshot is saved to artifacts/screenshots/. The launch
 buttons are links in the built HTML: they are read from the files (no browser needed) and must
-open .ipynb files that exist in the repository.
+open .ipynb files that exist in the repository. At 1280 px and at 390 px (a phone) the sidebar
+toggle opens and closes the contents, and the phone drawer's links lead to other pages.
 
 Chromium comes from the system (/usr/bin/chromium, `apt-get install chromium`; CI installs it
 through tools/system-deps.sh), driven by the Python playwright package without
@@ -24,7 +25,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from site_helpers import NOTEBOOK_PAGES, ROOT, TOC_PAGES, skip_or_fail
+from site_helpers import NOTEBOOK_PAGES, ROOT, TOC_PAGES, course, skip_or_fail
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -39,6 +40,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 VIEWPORT = {"width": 1280, "height": 900}
+NO_COLAB = course.no_colab_patterns(ROOT)
 SCREENSHOT_MAX_PX = 12_000
 
 # Console errors that are known and harmless with the pinned versions; anything else fails.
@@ -220,6 +222,67 @@ def test_launch_buttons_open_committed_notebooks(docname, built_site):
     """Binder and Colab buttons open this page's .ipynb twin, which exists in the repository."""
     targets = launch_targets((built_site / f"{docname}.html").read_text(encoding="utf-8"))
     expected = f"{docname}.ipynb"
-    assert targets == {"binder": expected, "colab": expected}, \
-        f"launch buttons open {targets}, expected {expected} for both"
+    # Pages whose code reads repository files offer Binder only (_config.yml: course_no_colab).
+    providers = ["binder"] + (["colab"] if course.offers_colab(docname, NO_COLAB) else [])
+    assert targets == {p: expected for p in providers}, \
+        f"launch buttons open {targets}, expected {expected} on {providers}"
     assert (ROOT / expected).is_file(), f"{expected} is not in the repository"
+
+
+# --- Navigation: the sidebar toggle and the phone drawer ----------------------------------------
+# pydata-sphinx-theme 0.17 added a second, hidden `.primary-toggle` to the header and its script
+# wired only the first one, so the toggle did nothing (pinned away in requirements/book.txt).
+NAV_VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+NAV_PAGE = "book/04-lstm/gates"
+SIDEBAR_JS = """() => {
+  const s = document.querySelector('.bd-sidebar-primary');
+  const r = s.getBoundingClientRect();
+  const shown = getComputedStyle(s).visibility !== 'hidden' && r.right > 0 && r.width > 0;
+  return {shown: shown, x: Math.round(r.x)};
+}"""
+COUNT_VISIBLE_JS = "(sel) => [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null).length"
+
+
+def sidebar_shown(page) -> bool:
+    """Whether the primary sidebar (the contents) is on screen; waits out its slide animation."""
+    page.wait_for_timeout(600)
+    return page.evaluate(SIDEBAR_JS)["shown"]
+
+
+@pytest.mark.parametrize("device", NAV_VIEWPORTS)
+def test_navigation_opens_and_closes(device, browser, site_url):
+    """One toggle, one search bar; the toggle opens and closes the contents at desktop and phone
+    width, and on a phone a link in the drawer takes the reader to another page."""
+    context, _ = browser
+    page, errors, _ = open_page(context, f"{site_url}/{NAV_PAGE}.html")
+    try:
+        page.set_viewport_size(NAV_VIEWPORTS[device])
+        page.reload(wait_until="load")
+        assert page.locator(".primary-toggle").count() == 1, "more than one sidebar toggle"
+        assert page.evaluate(COUNT_VISIBLE_JS, ".search-button-field, .search-button__button") == 1, \
+            "not exactly one visible search bar"
+        toggle = page.locator(".primary-toggle")
+        assert toggle.is_visible(), "the sidebar toggle is not visible"
+        if device == "desktop":
+            assert sidebar_shown(page), "the contents are not shown at 1280 px"
+            toggle.click()
+            assert not sidebar_shown(page), "the toggle did not hide the contents"
+            toggle.click()
+            assert sidebar_shown(page), "the toggle did not bring the contents back"
+        else:
+            assert not sidebar_shown(page), "the contents cover the page at 390 px before a tap"
+            toggle.click()
+            assert sidebar_shown(page), "the toggle did not open the contents drawer"
+            page.keyboard.press("Escape")
+            assert not sidebar_shown(page), "Escape did not close the contents drawer"
+            toggle.click()
+            assert sidebar_shown(page), "the drawer did not open a second time"
+            # Another chapter, far from this one: the drawer reaches the whole book.
+            link = page.locator(".bd-sidebar-primary a[href$='06-deep-bidirectional/index.html']")
+            with page.expect_navigation():
+                link.first.click()
+            assert page.url.endswith("06-deep-bidirectional/index.html"), \
+                f"the drawer's link led to {page.url}"
+        assert not unexpected(errors), f"console errors: {unexpected(errors)}"
+    finally:
+        page.close()
