@@ -253,13 +253,6 @@ def test_solved_exercise_passes_every_check_in_binder(name, exercise_runs):
     assert not failing, f"{name} (solutions): checks that did not pass: {failing}"
 
 
-# Blanks whose starting code pre-allocates the result (hs = np.zeros(...), then a loop body of
-# `...`): the function returns zeros, so the check fails with "values differ" instead of "not
-# filled in". The starting code lives in instructor/exercises/ (owned by the exercise authors);
-# strict xfail, so this list must shrink when they change it.
-RETURNS_ZEROS_WHEN_BLANK = {("ex01-rnn", "q3"), ("ex01-rnn", "q4"), ("ex02-embedding-loss", "q1")}
-
-
 @pytest.mark.parametrize("name", EXERCISES)
 def test_blank_exercise_fails_every_check_saying_not_filled_in(name, exercise_runs):
     run = exercise_runs["exercises", name]
@@ -269,11 +262,5 @@ def test_blank_exercise_fails_every_check_saying_not_filled_in(name, exercise_ru
     passed = [q for q, t in run["checks"].items() if "All test cases passed" in t]
     assert not passed, f"{name} (blank): checks that pass with nothing filled in: {passed}"
     wrong = {q: t[:300] for q, t in run["checks"].items()
-             if "not filled in" not in t and (name, q) not in RETURNS_ZEROS_WHEN_BLANK}
+             if "not filled in" not in t}
     assert not wrong, f"{name} (blank): checks that did not fail with 'not filled in': {wrong}"
-
-
-@pytest.mark.xfail(strict=True, reason="the starting code returns zeros (RETURNS_ZEROS_WHEN_BLANK)")
-@pytest.mark.parametrize("name,question", sorted(RETURNS_ZEROS_WHEN_BLANK))
-def test_blank_that_returns_zeros_says_not_filled_in(name, question, exercise_runs):
-    assert "not filled in" in exercise_runs["exercises", name]["checks"][question]
