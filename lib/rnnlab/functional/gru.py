@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._validate import check_bool
 from .activations import sigmoid
 from ._common import (
     batch_major,
@@ -107,8 +108,7 @@ class GRUCache(NamedTuple):
 
 
 def _check_gru(x_name, x, x_dims, h_name, h, W_x, W_h, b_x, b_h, reset_after):
-    if not isinstance(reset_after, (bool, np.bool_)):
-        raise TypeError(f"reset_after: expected True or False, got {reset_after!r}")
+    check_bool("reset_after", reset_after)
     return check_inputs((x_name, x, x_dims), ("W_x", W_x, "D, 3H"), (h_name, h, "N, H"),
                         ("W_h", W_h, "H, 3H"), ("b_x", b_x, "3H"), ("b_h", b_h, "3H"))
 
