@@ -65,6 +65,7 @@ What differs from Keras, on purpose:
 from __future__ import annotations
 
 import abc
+import inspect
 import itertools
 import math
 import numbers
@@ -361,12 +362,6 @@ def _any_dtype(arg: str, dtype) -> np.dtype:
         raise DTypeError(f"{arg}: expected a numpy dtype such as 'float32' or 'int64', got {dtype!r}") from None
 
 
-def _check_sequence_input(inputs) -> None:
-    """Recurrent layers read ``inputs (N, T, D)``: say so before building from another shape."""
-    if isinstance(inputs, np.ndarray) and inputs.ndim != 3:
-        raise ShapeError(f"inputs: expected shape (N, T, D), got {inputs.shape}")
-
-
 def _weight_dtype(input_dtype) -> np.dtype:
     """Weights of a layer given no dtype: the input's float dtype, else float32 (integer ids)."""
     if input_dtype is not None and np.issubdtype(np.dtype(input_dtype), np.floating):
@@ -378,8 +373,23 @@ class Layer(abc.ABC):
     """What every layer here shares: a name, Keras-layout weights, build on first call.
 
     Subclasses define ``_weight_specs(input_shape)`` (the weights' names, shapes and
-    initializers), ``call(inputs)`` and ``compute_output_shape(input_shape)``.
+    initializers), ``call(inputs)`` and ``compute_output_shape(input_shape)``. The arguments a
+    layer is constructed with are recorded before its ``__init__`` runs (``get_config``
+    returns them), so that a constructor only checks and keeps them.
     """
+
+    _sequence_input = False  # True: the input must be (N, T, D) (recurrent layers)
+
+    def __new__(cls, *args, **kwargs):
+        """A new layer with its constructor's arguments, defaults filled in, as its config."""
+        layer = super().__new__(cls)
+        try:
+            bound = inspect.signature(cls.__init__).bind(layer, *args, **kwargs)
+        except TypeError:  # a wrong argument: __init__ raises Python's own message for it
+            return layer
+        bound.apply_defaults()
+        layer._config = {arg: value for arg, value in bound.arguments.items() if arg != "self"}
+        return layer
 
     def __init__(self, *, name: str | None = None, dtype=None, seed: int | None = None,
                  input_shape=None):
@@ -406,12 +416,16 @@ class Layer(abc.ABC):
         self.dtype = self.dtype or _weight_dtype(dtype)
         if self.seed is not None or rng is None:
             rng = np.random.default_rng(self.seed or 0)
+        self._build(input_shape, rng)
+        self.input_shape = input_shape
+        self.built = True
+
+    def _build(self, input_shape: tuple, rng: np.random.Generator) -> None:
+        """Draw the weights of ``_weight_specs`` (``self.dtype`` is set)."""
         self._weights = {
             wname: _initial_value(f"{self.name}.{wname}", init, shape, self.dtype, rng)
             for wname, shape, init in self._weight_specs(input_shape)
         }
-        self.input_shape = input_shape
-        self.built = True
 
     def _check_declared_shape(self, inputs: np.ndarray) -> None:
         """The first input must fit the declared ``input_shape`` (Keras builds from it) and
@@ -432,6 +446,9 @@ class Layer(abc.ABC):
 
     def __call__(self, inputs, **kwargs):
         """Build from the first input's shape and dtype if needed, then run ``call``."""
+        if self._sequence_input and isinstance(inputs, np.ndarray) and inputs.ndim != 3:
+            # said before building: a weight built from another shape would blame the layer
+            raise ShapeError(f"inputs: expected shape (N, T, D), got {inputs.shape}")
         if not self.built:
             if not isinstance(inputs, np.ndarray):
                 raise DTypeError(
@@ -514,6 +531,21 @@ class Layer(abc.ABC):
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
 
 
+def _set_weights_in_turn(owner: str, parts: list, weights) -> None:
+    """``set_weights`` of a model or a Bidirectional: one flat list of arrays, consumed by
+    ``parts`` in turn, each taking as many as its ``get_weights()`` returns."""
+    weights = list(weights)
+    counts = [len(part.get_weights()) for part in parts]
+    if len(weights) != sum(counts):
+        names = " then ".join(part.name for part in parts)
+        raise ValueError(f"set_weights: {owner} expects {sum(counts)} arrays ({names}), "
+                         f"got {len(weights)}")
+    start = 0
+    for part, n in zip(parts, counts):
+        part.set_weights(weights[start:start + n])
+        start += n
+
+
 # --------------------------------------------------------------------------------------------
 # Recurrent layers
 # --------------------------------------------------------------------------------------------
@@ -582,15 +614,22 @@ def gru_weights_to_keras(W_x, W_h, b_x, b_h, *, reset_after=True) -> list[np.nda
 
 
 class _Recurrent(Layer):
-    """Shared machinery of SimpleRNN, LSTM and GRU: arguments, shapes, return tuples."""
+    """What SimpleRNN, LSTM and GRU share: argument checks, weight shapes, return lists.
 
+    Each subclass's constructor gives Keras's arguments, defaults and positional order, and
+    hands them all to ``_Recurrent.__init__`` (the config ``Layer`` recorded).
+    """
+
+    _sequence_input = True
     _gates = 1  # gate blocks stacked in the kernel: 1 (RNN), 4 (LSTM), 3 (GRU)
     _num_states = 1  # [h], or [h, c] for the LSTM
 
-    def __init__(self, units, *, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", return_sequences=False, return_state=False,
-                 go_backwards=False, input_shape=None, name=None, dtype=None, seed=None):
+    def __init__(self, units, *, activation, use_bias, kernel_initializer, recurrent_initializer,
+                 bias_initializer, return_sequences, return_state, go_backwards, input_shape,
+                 name, dtype, seed, recurrent_activation="sigmoid", **flags):
+        """Check and keep the arguments (see the subclasses' signatures); ``flags`` are the
+        cell's own True/False options (LSTM ``unit_forget_bias``, GRU ``reset_after``), kept
+        as attributes of the same name."""
         super().__init__(name=name, dtype=dtype, seed=seed, input_shape=input_shape)
         kind = type(self).__name__
         self.units = check_positive_int("units", units)
@@ -599,30 +638,18 @@ class _Recurrent(Layer):
                 f"{kind}: activation={activation!r} is not supported; rnnlab's recurrent layers "
                 f"compute tanh (Keras's default): use activation='tanh'"
             )
-        if self._gates > 1 and recurrent_activation != "sigmoid":
+        if recurrent_activation != "sigmoid":
             raise ValueError(
                 f"{kind}: recurrent_activation={recurrent_activation!r} is not supported; "
                 f"rnnlab's gates are sigmoids (Keras's default): use recurrent_activation='sigmoid'"
             )
-        for arg, flag in (("use_bias", use_bias), ("return_sequences", return_sequences),
-                          ("return_state", return_state), ("go_backwards", go_backwards)):
-            check_bool(arg, flag)
-        self.use_bias = use_bias
-        self.return_sequences = return_sequences
-        self.return_state = return_state
-        self.go_backwards = go_backwards
+        for arg, flag in dict(use_bias=use_bias, return_sequences=return_sequences,
+                              return_state=return_state, go_backwards=go_backwards,
+                              **flags).items():
+            setattr(self, arg, check_bool(arg, flag))
         self.kernel_initializer = _get_initializer("kernel_initializer", kernel_initializer)
         self.recurrent_initializer = _get_initializer("recurrent_initializer", recurrent_initializer)
         self.bias_initializer = _get_initializer("bias_initializer", bias_initializer)
-        self._config = dict(
-            units=units, activation=activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer, return_sequences=return_sequences,
-            return_state=return_state, go_backwards=go_backwards, input_shape=input_shape,
-            name=name, dtype=dtype, seed=seed,
-        )
-        if self._gates > 1:
-            self._config["recurrent_activation"] = recurrent_activation
 
     # -- shapes --------------------------------------------------------------------------
     def _input_dim(self, input_shape) -> int:
@@ -655,11 +682,6 @@ class _Recurrent(Layer):
         return out
 
     # -- forward -------------------------------------------------------------------------
-    def __call__(self, inputs, **kwargs):
-        """Check that ``inputs`` is (N, T, D), then build if needed and run ``call``."""
-        _check_sequence_input(inputs)
-        return super().__call__(inputs, **kwargs)
-
     def _check_initial_state(self, initial_state, N: int) -> list[np.ndarray | None]:
         """Keras accepts one array or a list of ``_num_states`` arrays, each ``(N, H)``."""
         if initial_state is None:
@@ -699,7 +721,8 @@ class _Recurrent(Layer):
         states = self._check_initial_state(initial_state, sizes["N"])
         if self.go_backwards:
             xs = xs[:, ::-1]
-        hs, final_states = self._run(np.ascontiguousarray(xs), states)
+        sequences = self._sequences(np.ascontiguousarray(xs), states)
+        hs, final_states = sequences[0], [s[:, -1].copy() for s in sequences]
         # Copies, so that the output and the returned states never share memory.
         output = hs if self.return_sequences else final_states[0].copy()
         return [output, *final_states] if self.return_state else output
@@ -717,8 +740,8 @@ class _Recurrent(Layer):
         return {"W_x": w["kernel"], "W_h": w["recurrent_kernel"], "b": bias}
 
     @abc.abstractmethod
-    def _run(self, xs, states) -> tuple[np.ndarray, list[np.ndarray]]:
-        """All hidden states (N, T, H) and the final states ``[h]`` or ``[h, c]``."""
+    def _sequences(self, xs, states) -> list[np.ndarray]:
+        """``[hs]`` every hidden state (N, T, H), or ``[hs, cs]`` with every cell state (LSTM)."""
 
 
 class SimpleRNN(_Recurrent):
@@ -731,17 +754,11 @@ class SimpleRNN(_Recurrent):
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", return_sequences=False, return_state=False,
                  go_backwards=False, *, input_shape=None, name=None, dtype=None, seed=None):
-        super().__init__(units, activation=activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer,
-                         recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer, return_sequences=return_sequences,
-                         return_state=return_state, go_backwards=go_backwards,
-                         input_shape=input_shape, name=name, dtype=dtype, seed=seed)
+        super().__init__(**self.get_config())
 
-    def _run(self, xs, states):
+    def _sequences(self, xs, states):
         p = self.rnnlab_params()
-        hs, _ = rnn_forward(xs, states[0], p["W_x"], p["W_h"], p["b"])
-        return hs, [hs[:, -1].copy()]
+        return [rnn_forward(xs, states[0], p["W_x"], p["W_h"], p["b"])[0]]
 
 
 class LSTM(_Recurrent):
@@ -761,25 +778,16 @@ class LSTM(_Recurrent):
                  bias_initializer="zeros", unit_forget_bias=True, return_sequences=False,
                  return_state=False, go_backwards=False, *, input_shape=None, name=None,
                  dtype=None, seed=None):
-        super().__init__(units, activation=activation, recurrent_activation=recurrent_activation,
-                         use_bias=use_bias, kernel_initializer=kernel_initializer,
-                         recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer, return_sequences=return_sequences,
-                         return_state=return_state, go_backwards=go_backwards,
-                         input_shape=input_shape, name=name, dtype=dtype, seed=seed)
-        check_bool("unit_forget_bias", unit_forget_bias)
-        self.unit_forget_bias = unit_forget_bias
-        self._config["unit_forget_bias"] = unit_forget_bias
+        super().__init__(**self.get_config())
 
     def _bias_initializer(self):
         if self.unit_forget_bias:
             return _UnitForgetBias(self.bias_initializer, self.units)
         return self.bias_initializer
 
-    def _run(self, xs, states):
+    def _sequences(self, xs, states):
         p = self.rnnlab_params()
-        hs, cs, _ = lstm_forward(xs, states[0], states[1], p["W_x"], p["W_h"], p["b"])
-        return hs, [hs[:, -1].copy(), cs[:, -1].copy()]
+        return list(lstm_forward(xs, states[0], states[1], p["W_x"], p["W_h"], p["b"])[:2])
 
 
 class GRU(_Recurrent):
@@ -799,15 +807,7 @@ class GRU(_Recurrent):
                  bias_initializer="zeros", return_sequences=False, return_state=False,
                  go_backwards=False, reset_after=True, *, input_shape=None, name=None,
                  dtype=None, seed=None):
-        super().__init__(units, activation=activation, recurrent_activation=recurrent_activation,
-                         use_bias=use_bias, kernel_initializer=kernel_initializer,
-                         recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer, return_sequences=return_sequences,
-                         return_state=return_state, go_backwards=go_backwards,
-                         input_shape=input_shape, name=name, dtype=dtype, seed=seed)
-        check_bool("reset_after", reset_after)
-        self.reset_after = reset_after
-        self._config["reset_after"] = reset_after
+        super().__init__(**self.get_config())
 
     def _bias_shape(self):
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
@@ -819,19 +819,15 @@ class GRU(_Recurrent):
         return gru_weights_from_keras(w["kernel"], w["recurrent_kernel"], w.get("bias"),
                                       reset_after=self.reset_after)
 
-    def _run(self, xs, states):
+    def _sequences(self, xs, states):
         p = self.rnnlab_params()
-        hs, _ = gru_forward(xs, states[0], p["W_x"], p["W_h"], p["b_x"], p["b_h"],
-                            reset_after=self.reset_after)
-        return hs, [hs[:, -1].copy()]
+        return [gru_forward(xs, states[0], p["W_x"], p["W_h"], p["b_x"], p["b_h"],
+                            reset_after=self.reset_after)[0]]
 
 
 # --------------------------------------------------------------------------------------------
 # Bidirectional
 # --------------------------------------------------------------------------------------------
-
-_MERGE_MODES = _MERGES  # one merge table, rnnlab.layers'; Keras names the argument merge_mode
-
 
 class Bidirectional(Layer):
     """Keras ``Bidirectional``: a forward copy and a ``go_backwards`` copy of a recurrent layer.
@@ -847,19 +843,21 @@ class Bidirectional(Layer):
     for an LSTM). ``get_weights()`` is the forward layer's weights then the backward layer's.
     """
 
+    _sequence_input = True
+
     def __init__(self, layer, merge_mode="concat", backward_layer=None, *, input_shape=None,
                  name=None, seed=None):
         if not isinstance(layer, _Recurrent):
             raise TypeError(
                 f"Bidirectional: layer must be a SimpleRNN, LSTM or GRU, got {type(layer).__name__}"
             )
-        if merge_mode not in _MERGE_MODES:
+        if merge_mode not in _MERGES:  # rnnlab.layers' merge table
             raise ValueError(
                 f"Bidirectional: merge_mode must be one of 'concat', 'sum', 'mul', 'ave' or None, "
                 f"got {merge_mode!r}"
             )
         # The wrapped layer's seed seeds the pair; each copy then draws from its own child
-        # generator (see build), so the two directions never start with equal weights.
+        # generator (see _build), so the two directions never start with equal weights.
         config = {**layer.get_config(), "seed": None}
         super().__init__(name=name, dtype=config["dtype"],
                          seed=seed if seed is not None else layer.seed,
@@ -873,8 +871,6 @@ class Bidirectional(Layer):
         self.merge_mode = merge_mode
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
-        self._config = dict(layer=layer, merge_mode=merge_mode, backward_layer=backward_layer,
-                            input_shape=input_shape, name=name, seed=seed)
 
     def _check_backward_layer(self, backward) -> None:
         fwd = self.forward_layer
@@ -895,22 +891,11 @@ class Bidirectional(Layer):
                     f"{getattr(fwd, attr)} and {getattr(backward, attr)}"
                 )
 
-    def __call__(self, inputs, **kwargs):
-        """Check that ``inputs`` is (N, T, D), then build if needed and run ``call``."""
-        _check_sequence_input(inputs)
-        return super().__call__(inputs, **kwargs)
-
-    def build(self, input_shape, dtype=None, rng=None) -> None:
+    def _build(self, input_shape, rng) -> None:
         """Build both directions; each draws its weights from its own child generator."""
-        input_shape = _shape_tuple("input_shape", input_shape)
-        self.dtype = self.dtype or _weight_dtype(dtype)
-        if self.seed is not None or rng is None:
-            rng = np.random.default_rng(self.seed or 0)
         fwd_rng, bwd_rng = rng.spawn(2)
         self.forward_layer.build(input_shape, self.dtype, fwd_rng)
         self.backward_layer.build(input_shape, self.dtype, bwd_rng)
-        self.input_shape = input_shape
-        self.built = True
 
     def get_weights(self) -> list[np.ndarray]:
         """The forward layer's weights, then the backward layer's (Keras's order)."""
@@ -920,15 +905,8 @@ class Bidirectional(Layer):
         """Set the forward layer's weights from the first half, the backward's from the rest
         (each array of the shape ``get_weights()`` returns)."""
         self._require_built("set_weights")
-        weights = list(weights)
-        n = len(self.forward_layer.get_weights())
-        if len(weights) != 2 * n:
-            raise ValueError(
-                f"set_weights: layer {self.name!r} expects {2 * n} arrays (forward then "
-                f"backward), got {len(weights)}"
-            )
-        self.forward_layer.set_weights(weights[:n])
-        self.backward_layer.set_weights(weights[n:])
+        _set_weights_in_turn(f"layer {self.name!r}", [self.forward_layer, self.backward_layer],
+                             weights)
 
     @property
     def weight_names(self) -> list[str]:
@@ -1018,9 +996,6 @@ class Embedding(Layer):
         self.input_length = input_length
         self.embeddings_initializer = _get_initializer("embeddings_initializer",
                                                        embeddings_initializer)
-        self._config = dict(input_dim=input_dim, output_dim=output_dim,
-                            embeddings_initializer=embeddings_initializer,
-                            input_length=input_length, name=name, dtype=dtype, seed=seed)
 
     def _weight_specs(self, input_shape):
         return [("embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer)]
@@ -1066,10 +1041,6 @@ class Dense(Layer):
         self.use_bias = use_bias
         self.kernel_initializer = _get_initializer("kernel_initializer", kernel_initializer)
         self.bias_initializer = _get_initializer("bias_initializer", bias_initializer)
-        self._config = dict(units=units, activation=activation, use_bias=use_bias,
-                            kernel_initializer=kernel_initializer,
-                            bias_initializer=bias_initializer, input_shape=input_shape,
-                            name=name, dtype=dtype, seed=seed)
 
     def _weight_specs(self, input_shape):
         D = input_shape[-1]
@@ -1209,7 +1180,7 @@ class Sequential:
         """Before building from ``inputs``: blame a wrong input on the argument, not on the first
         layer (a recurrent layer reads (N, T, D); a declared input_shape must fit)."""
         first = self.layers[0]
-        if isinstance(first, (_Recurrent, Bidirectional)) and inputs.ndim != 3:
+        if first._sequence_input and inputs.ndim != 3:
             raise ShapeError(f"{name}: expected shape (N, T, D) for {first.name!r}, got {inputs.shape}")
         try:
             first._check_declared_shape(inputs)
@@ -1236,17 +1207,7 @@ class Sequential:
         """Inverse of ``get_weights``: one flat list of arrays (each of the shape
         ``get_weights()`` returns), consumed layer by layer."""
         self._require_built("set_weights")
-        weights = list(weights)
-        expected = sum(len(layer.get_weights()) for layer in self.layers)
-        if len(weights) != expected:
-            raise ValueError(
-                f"set_weights: model {self.name!r} expects {expected} arrays, got {len(weights)}"
-            )
-        start = 0
-        for layer in self.layers:
-            n = len(layer.get_weights())
-            layer.set_weights(weights[start:start + n])
-            start += n
+        _set_weights_in_turn(f"model {self.name!r}", self.layers, weights)
 
     @property
     def output_shape(self):
