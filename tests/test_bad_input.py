@@ -645,6 +645,94 @@ NEW_CASES = [
 
 CASES += NEW_CASES
 
+# ------------------------------------------------------------------------------- rnnlab.checks
+# The arguments of the learner-facing checks themselves (an exercise author's slip). What the
+# learner's function returns is judged, not rejected: tests/exercises/test_checks.py.
+from rnnlab import checks  # noqa: E402
+
+_E = np.arange(6.0).reshape(2, 3)
+
+
+def _same(a):
+    return a
+
+
+def _check(**options):
+    return checks.check_function(_same, _same, {"a": _E}, ["a"], **options)
+
+
+def _check_backward(**changes):
+    args = dict(student_forward=_same, student_backward=_same, reference_forward=_same,
+                reference_backward=_same, inputs={"a": _E}, upstream={"d": _E},
+                grad_names=["da"], forward_names=["out"])
+    return checks.check_backward(**{**args, **changes})
+
+
+CHECKS_CASES = [
+    ("checks.time_limit/seconds", lambda: checks.time_limit(0, "f(...)"), ["seconds:", "0"]),
+    ("checks.time_limit/what", lambda: checks.time_limit(1.0, None), ["what:", "str", "NoneType"]),
+    ("checks.compare_arrays/name", lambda: checks.compare_arrays(3, _E, _E), ["name:", "str", "int"]),
+    ("checks.compare_arrays/expected", lambda: checks.compare_arrays("a", _E, None),
+     ["expected:", "numbers", "NoneType"]),
+    ("checks.compare_arrays/rtol", lambda: checks.compare_arrays("a", _E, _E, rtol=-1.0),
+     ["rtol:", ">= 0", "-1.0"]),
+    ("checks.compare_arrays/atol-nan", lambda: checks.compare_arrays("a", _E, _E, atol=float("nan")),
+     ["atol:", "nan"]),
+    ("checks.compare_arrays/time_axis", lambda: checks.compare_arrays("a", _E, _E, time_axis="1"),
+     ["time_axis:", "int", "'1'"]),
+    ("checks.compare_arrays/blocks", lambda: checks.compare_arrays("a", _E, _E, blocks=(1, "ifgo")),
+     ["blocks labels:", "names", "'ifgo'"]),
+    ("checks.compare_arrays/sizes", lambda: checks.compare_arrays("a", _E, _E, sizes=[3]),
+     ["sizes:", "dict", "list"]),
+    ("checks.check_outputs/names", lambda: checks.check_outputs("t", "ab", (_E, _E), (_E, _E)),
+     ["names:", "list of names", "'ab'"]),
+    ("checks.check_outputs/expected", lambda: checks.check_outputs("t", ["a", "b"], (_E, _E), (_E,)),
+     ["expected:", "2 reference values", "1 values"]),
+    ("checks.check_outputs/title", lambda: checks.check_outputs(None, ["a"], (_E,), (_E,)),
+     ["title:", "str", "NoneType"]),
+    ("checks.check_function/reference", lambda: checks.check_function(_same, None, {"a": _E}, ["a"]),
+     ["reference:", "function", "NoneType"]),
+    ("checks.check_function/inputs", lambda: checks.check_function(_same, _same, [_E], ["a"]),
+     ["inputs:", "dict", "list"]),
+    ("checks.check_function/output_names", lambda: checks.check_function(_same, _same, {"a": _E}, []),
+     ["output_names:", "non-empty", "[]"]),
+    ("checks.check_function/seconds", lambda: _check(seconds=-1), ["seconds:", "> 0", "-1"]),
+    ("checks.check_function/positional", lambda: _check(positional="no"), ["positional:", "'no'"]),
+    ("checks.check_function/raise_on_failure", lambda: _check(raise_on_failure=0),
+     ["raise_on_failure:", "True or False", "0"]),
+    ("checks.check_function/adapt", lambda: _check(adapt="list"), ["adapt:", "function", "str"]),
+    ("checks.check_function/time_axes", lambda: _check(time_axes={"a": 1.5}),
+     ["time_axes['a']:", "int", "1.5"]),
+    ("checks.check_function/blocks", lambda: _check(blocks={"a": 1}), ["blocks['a']:", "(axis, labels)", "1"]),
+    ("checks.check_function/alternatives", lambda: _check(alternatives={"i and f swapped": 3}),
+     ["alternatives['i and f swapped']:", "function", "int"]),
+    ("checks.check_backward/reference_backward", lambda: _check_backward(reference_backward=None),
+     ["reference_backward:", "function", "NoneType"]),
+    ("checks.check_backward/upstream", lambda: _check_backward(upstream=[_E]), ["upstream:", "dict", "list"]),
+    ("checks.check_backward/grad_names", lambda: _check_backward(grad_names="da"),
+     ["grad_names:", "list of names", "'da'"]),
+    ("checks.check_backward/rtol", lambda: _check_backward(rtol="tight"), ["rtol:", "'tight'"]),
+    ("checks.numerical_reference/forward", lambda: checks.numerical_reference(None, ["d", "a"], ["a"]),
+     ["forward:", "function", "NoneType"]),
+    ("checks.numerical_reference/wrt", lambda: checks.numerical_reference(_same, ["d", "a"], ["b"]),
+     ["wrt:", "['a']", "['b']"]),
+    ("checks.numerical_reference/eps", lambda: checks.numerical_reference(_same, ["d", "a"], ["a"], eps=0),
+     ["eps:", "> 0", "0"]),
+    ("checks.check_param_dict/shapes", lambda: checks.check_param_dict({}, {"W": 3}),
+     ["shapes['W']:", "tuple of ints", "3"]),
+    ("checks.check_param_dict/dtype", lambda: checks.check_param_dict({}, {"W": (2,)}, dtype="int64"),
+     ["dtype:", "float", "int64"]),
+    ("checks.check_param_dict/zero", lambda: checks.check_param_dict({}, {"W": (2,)}, zero="b"),
+     ["zero:", "['W']", "'b'"]),
+    ("checks.check_param_dict/bound", lambda: checks.check_param_dict({}, {"W": (2,)}, bound={"W": -1}),
+     ["bound['W']:", "> 0", "-1"]),
+    ("checks.random_inputs/seed", lambda: checks.random_inputs(-1, x=(2,)), ["seed:", "-1"]),
+    ("checks.random_inputs/scale", lambda: checks.random_inputs(0, "big", x=(2,)), ["scale:", "'big'"]),
+    ("checks.random_inputs/shape", lambda: checks.random_inputs(0, x=3), ["x:", "shape", "3"]),
+]
+
+CASES += CHECKS_CASES
+
 
 def _plot_cases():
     """Rows for rnnlab.plots (imported here: matplotlib is slow to import)."""
@@ -797,6 +885,11 @@ NO_ARGUMENTS = {
     # a torch.nn.Module: torch checks its own tensors
     "torch_interop.TorchLanguageModel.forward",
 }
+
+# rnnlab.checks (its rows: CHECKS_CASES); the report is a record the checks build themselves.
+COVERED_MODULES += ["rnnlab.checks"]
+NO_ARGUMENTS |= {"checks.CheckReport.__init__", "checks.CheckReport.passed",
+                 "checks.CheckReport.raise_if_failed"}
 
 
 def _public_callables(module) -> dict:

@@ -34,6 +34,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from ._validate import check_bool, check_float_dtype, check_nonnegative_real, check_positive_real
+
 __all__ = [
     "CheckFailed",
     "CheckReport",
@@ -48,6 +50,82 @@ __all__ = [
 ]
 
 
+# --------------------------------------------------------------------------------------------
+# Arguments of the checks themselves. A wrong argument here is the exercise author's slip, not
+# the learner's: it raises TypeError/ValueError naming the argument (the library's rule), while
+# everything about the learner's function or values is reported as a CheckFailed.
+# --------------------------------------------------------------------------------------------
+
+
+def _check_str(name: str, value, *, optional: bool = False) -> str | None:
+    if optional and value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name}: expected a str, got {type(value).__name__}")
+    return value
+
+
+def _check_names(name: str, value) -> list[str]:
+    """A list or tuple of at least one str (output or argument names), never a bare string."""
+    if not isinstance(value, (list, tuple)) or not value or not all(
+            isinstance(v, str) for v in value):
+        got = repr(value) if isinstance(value, (str, list, tuple)) else type(value).__name__
+        raise TypeError(f"{name}: expected a non-empty list of names (str), got {got}")
+    return list(value)
+
+
+def _check_callable(name: str, value, *, optional: bool = False):
+    if (optional and value is None) or callable(value):
+        return value
+    raise TypeError(f"{name}: expected a function, got {type(value).__name__}")
+
+
+def _check_mapping(name: str, value, *, optional: bool = False, values: str = "values"):
+    if (optional and value is None) or isinstance(value, Mapping):
+        return value
+    raise TypeError(f"{name}: expected a dict of {values}, got {type(value).__name__}")
+
+
+def _check_tolerances(rtol, atol) -> None:
+    check_nonnegative_real("rtol", rtol)
+    check_nonnegative_real("atol", atol)
+
+
+def _check_blocks(name: str, blocks) -> None:
+    """``None`` or ``(axis, labels)``: an int axis and a non-empty list of str labels."""
+    if blocks is None:
+        return
+    if (not isinstance(blocks, tuple) or len(blocks) != 2 or isinstance(blocks[0], bool)
+            or not isinstance(blocks[0], (int, np.integer))):
+        raise TypeError(f"{name}: expected (axis, labels), e.g. (1, ('i', 'f', 'g', 'o')), "
+                        f"got {blocks!r}")
+    _check_names(f"{name} labels", blocks[1])
+
+
+def _check_per_output(name: str, value, check_one) -> None:
+    """``None`` or a dict output name -> option, each option checked by ``check_one``."""
+    _check_mapping(name, value, optional=True, values="options per output name")
+    for key, option in (value or {}).items():
+        check_one(f"{name}[{key!r}]", option)
+
+
+def _check_axis(name: str, axis, *, optional: bool = True) -> None:
+    if optional and axis is None:
+        return
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{name}: expected an int axis, got {axis!r}")
+
+
+def _check_common(title, seconds, rtol, atol, time_axes, blocks, raise_on_failure) -> None:
+    """The options ``check_function`` and ``check_backward`` share."""
+    _check_str("title", title, optional=True)
+    check_positive_real("seconds", seconds)
+    _check_tolerances(rtol, atol)
+    _check_per_output("time_axes", time_axes, _check_axis)
+    _check_per_output("blocks", blocks, _check_blocks)
+    check_bool("raise_on_failure", raise_on_failure)
+
+
 class CheckFailed(AssertionError):
     """A learner's answer is wrong; the message says what is wrong and what is right."""
 
@@ -57,14 +135,21 @@ class _TimeUp(BaseException):
     ``except Exception: continue`` cannot swallow it (and it is raised again every 0.2 s)."""
 
 
-@contextlib.contextmanager
 def time_limit(seconds: float, what: str):
-    """Raise :class:`CheckFailed` if the body runs longer than ``seconds``.
+    """Raise :class:`CheckFailed` if the body of ``with time_limit(...)`` runs longer than
+    ``seconds``; ``what`` names it in the message (``"rnn_step_forward(...)"``).
 
     Uses ``SIGALRM``, which exists only on POSIX and only in the main thread (where Jupyter
     kernels and otter-grader run test code). Elsewhere the body runs without a limit; batch
     grading (``tools/grade.py``) bounds every call from outside the learner's process.
     """
+    check_positive_real("seconds", seconds)
+    _check_str("what", what)
+    return _time_limit(seconds, what)
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float, what: str):
     usable = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
     if not usable:
         yield
@@ -193,6 +278,15 @@ def _blocks_report(got: np.ndarray, expected: np.ndarray, blocks: tuple[int, Seq
             f"right in {', '.join(right)}]")
 
 
+def _reference_array(name: str, value) -> np.ndarray:
+    """A reference value as an array of numbers (the check's own data, not the learner's)."""
+    array = np.asarray(value) if not isinstance(value, np.ndarray) else value
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"{name}: expected an array of numbers, got {type(value).__name__}"
+                        + (f" of dtype {array.dtype}" if isinstance(value, np.ndarray) else ""))
+    return array
+
+
 def compare_arrays(name: str, got: Any, expected: np.ndarray, *, rtol: float = 1e-5,
                    atol: float = 1e-8, time_axis: int | None = None,
                    blocks: tuple[int, Sequence[str]] | None = None,
@@ -212,7 +306,12 @@ def compare_arrays(name: str, got: Any, expected: np.ndarray, *, rtol: float = 1
         sizes: label -> number (``{"units": 128}``): a scalar off by one of them says so
             ("off by +128 = units").
     """
-    expected = np.asarray(expected)
+    _check_str("name", name)
+    expected = _reference_array("expected", expected)
+    _check_tolerances(rtol, atol)
+    _check_axis("time_axis", time_axis)
+    _check_blocks("blocks", blocks)
+    _check_mapping("sizes", sizes, optional=True, values="numbers")
     if got is None:
         return f"{name}: got None — did you forget to return it (or to fill in the blank)?"
     if got is Ellipsis:
@@ -381,6 +480,17 @@ def check_outputs(title: str, names: Sequence[str], got: Any, expected: Sequence
     Two wrong outputs that each equal the other's expected value are reported as swapped.
     ``sizes`` is passed to :func:`compare_arrays`.
     """
+    _check_str("title", title)
+    names = _check_names("names", names)
+    if not isinstance(expected, (list, tuple)) or len(expected) != len(names):
+        got_n = f"{len(expected)} values" if isinstance(expected, (list, tuple)) else type(
+            expected).__name__
+        raise ValueError(f"expected: expected a list of {len(names)} reference values (one per "
+                         f"name), got {got_n}")
+    _check_tolerances(rtol, atol)
+    _check_per_output("time_axes", time_axes, _check_axis)
+    _check_per_output("blocks", blocks, _check_blocks)
+    _check_mapping("sizes", sizes, optional=True, values="numbers")
     report = CheckReport(title)
     if got is None or got is Ellipsis:
         what = "None" if got is None else "..."
@@ -452,6 +562,13 @@ def check_function(student: Callable, reference: Callable, inputs: Mapping[str, 
     Returns:
         The :class:`CheckReport` (also when everything is right).
     """
+    _check_callable("reference", reference)
+    _check_mapping("inputs", inputs, values="argument values")
+    output_names = _check_names("output_names", output_names)
+    _check_common(title, seconds, rtol, atol, time_axes, blocks, raise_on_failure)
+    _check_callable("adapt", adapt, optional=True)
+    check_bool("positional", positional)
+    _check_per_output("alternatives", alternatives, _check_callable)
     title = title or getattr(student, "__name__", "your function")
     if not callable(student):
         raise CheckFailed(f"{title}: expected a function, got {type(student).__name__}: run the "
@@ -558,6 +675,13 @@ def check_backward(student_forward: Callable, student_backward: Callable,
         title: what the report is about (default: the backward function's name).
         seconds, rtol, atol, time_axes, blocks, raise_on_failure: as in :func:`check_function`.
     """
+    _check_callable("reference_forward", reference_forward)
+    _check_callable("reference_backward", reference_backward)
+    _check_mapping("inputs", inputs, values="argument values")
+    _check_mapping("upstream", upstream, values="upstream gradients")
+    grad_names = _check_names("grad_names", grad_names)
+    forward_names = _check_names("forward_names", forward_names)
+    _check_common(title, seconds, rtol, atol, time_axes, blocks, raise_on_failure)
     title = title or getattr(student_backward, "__name__", "your backward function")
     for function in (student_forward, student_backward):
         if not callable(function):
@@ -613,6 +737,15 @@ def numerical_reference(forward: Callable, arg_names: Sequence[str], wrt: Sequen
     """
     from rnnlab.gradcheck import numerical_gradient  # gradcheck is a sibling; keep import light
 
+    _check_callable("forward", forward)
+    arg_names = _check_names("arg_names", arg_names)
+    wrt = _check_names("wrt", wrt)
+    unknown = [name for name in wrt if name not in arg_names[1:]]
+    if unknown:
+        raise ValueError(f"wrt: expected names among forward's arguments {arg_names[1:]}, "
+                         f"got {unknown}")
+    check_positive_real("eps", eps)
+
     def reference(*args):
         dout, *rest = args
         values = dict(zip(arg_names[1:], rest))
@@ -635,6 +768,23 @@ def check_param_dict(params: Any, shapes: Mapping[str, tuple[int, ...]], *, dtyp
         bound: name -> b, where every value must lie in ``[-b, b]`` and the values must not all
             be equal (a random, not constant, initialization).
     """
+    _check_mapping("shapes", shapes, values="shapes (tuples of ints)")
+    for key, shape in shapes.items():
+        if not isinstance(shape, tuple) or not all(
+                isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0
+                for n in shape):
+            raise TypeError(f"shapes[{key!r}]: expected a shape, a tuple of ints >= 0, "
+                            f"got {shape!r}")
+    dtype = check_float_dtype("dtype", dtype, any_float=True)
+    _check_str("title", title)
+    if isinstance(zero, str) or not isinstance(zero, (list, tuple)) or any(
+            name not in shapes for name in zero):
+        raise ValueError(f"zero: expected a list of names among {list(shapes)}, got {zero!r}")
+    _check_mapping("bound", bound, optional=True, values="positive bounds")
+    for key, b in (bound or {}).items():
+        if key not in shapes:
+            raise ValueError(f"bound: expected names among {list(shapes)}, got {key!r}")
+        check_positive_real(f"bound[{key!r}]", b)
     report = CheckReport(title)
     if not isinstance(params, Mapping):
         got = ("... (the blank is not filled in yet)" if params is Ellipsis
@@ -690,6 +840,13 @@ def random_inputs(seed: int, scale: float = 1.0, dtype=np.float64,
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise TypeError(f"seed: expected a non-negative integer, got {seed!r}")
+    check_nonnegative_real("scale", scale)
+    dtype = check_float_dtype("dtype", dtype, any_float=True)
+    for name, shape in shapes.items():
+        if not isinstance(shape, tuple) or not all(
+                isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0
+                for n in shape):
+            raise TypeError(f"{name}: expected a shape, a tuple of ints >= 0, got {shape!r}")
     rng = np.random.default_rng(seed)
     return {name: (scale * rng.standard_normal(shape)).astype(dtype)
             for name, shape in shapes.items()}
