@@ -3,8 +3,9 @@
 Both activations keep the dtype they are given (float32 stays float32) and never overflow:
 ``sigmoid`` is written through ``tanh``, which is bounded for every input, instead of
 ``1 / (1 + exp(-x))``, whose ``exp`` overflows (with a warning) for large negative ``x``.
-(The fast sequence functions do use the ``exp`` form, with that warning silenced: the limit
-``1 / (1 + inf) = 0`` is right, and there ``np.exp`` is cheaper than ``np.tanh``.)
+(The GRU's sequence functions do use the ``exp`` form, with that warning silenced: the limit
+``1 / (1 + inf) = 0`` is right. The LSTM's compute all four gates with one ``np.tanh`` over
+a contiguous block, through ``sigmoid(a) = 0.5 * tanh(0.5 * a) + 0.5``.)
 
 The derivatives take the activation's *output* ``y``, because that is what a forward pass
 keeps in its cache: ``sigmoid'(a) = y (1 - y)`` and ``tanh'(a) = 1 - y**2``.

@@ -10,7 +10,7 @@ page "The LSTM backward pass" (output line, cell line, non-linearities, matrix p
 names. The sequence functions compute the same thing faster (tests prove they equal a loop of
 step functions): the input projection of every step before the loop, every weight gradient
 after it, time-major memory inside (see ``_common.time_major``), and the three sigmoids and the
-tanh of a step from one ``np.exp`` call (see ``_exp_factors``).
+tanh of a step from one ``np.tanh`` call (see ``_tanh_factors``).
 """
 from __future__ import annotations
 
@@ -97,28 +97,24 @@ class LSTMCache(NamedTuple):
     tanh_cs: np.ndarray
 
 
-def _exp_factors(H: int, dtype) -> np.ndarray:
-    """(4H,) factors ``k`` that turn pre-activations ``a`` into the exponents ``k * a``.
+def _tanh_factors(H: int, dtype) -> np.ndarray:
+    """(4H,) factors ``k`` such that every gate is ``k * tanh(k * a) + (1 - k)``.
 
-    All four gates come from one ``np.exp`` call (cheaper than ``np.tanh``):
-    ``sigmoid(a) = 1 / (1 + exp(-a))``, so k = -1 on i, f, o; and
-    ``tanh(a) = 2 / (1 + exp(-2a)) - 1``, so k = -2 on g. Scaling by -1 or -2 is exact.
+    ``sigmoid(a) = 0.5 * tanh(0.5 * a) + 0.5``, so k = 0.5 on i, f, o; and k = 1 on g (plain
+    tanh). Folding ``k`` into copies of the parameters makes one ``np.tanh`` over the whole
+    contiguous (N, 4H) block give all four gates (faster than ``np.exp``, and it cannot
+    overflow). Scaling by 0.5 is exact.
     """
-    k = np.full(4 * H, -1, dtype)
-    k[2 * H : 3 * H] = -2
+    k = np.full(4 * H, 0.5, dtype)
+    k[2 * H : 3 * H] = 1
     return k
 
 
-def _activate(u: np.ndarray) -> np.ndarray:
-    """In place on ``u (..., 4H) = k * a`` (see ``_exp_factors``): the activations i, f, g, o."""
-    H = u.shape[-1] // 4
-    with np.errstate(over="ignore"):  # exp(-a) = inf for very negative a: 1 / (1 + inf) = 0
-        np.exp(u, out=u)
-    u += 1
-    np.divide(1, u, out=u)  # (np.reciprocal is slower)
-    g = u[..., 2 * H : 3 * H]
-    g *= 2
-    g -= 1
+def _activate(u: np.ndarray, k: np.ndarray, one_minus_k: np.ndarray) -> np.ndarray:
+    """In place on ``u (..., 4H) = k * a`` (see ``_tanh_factors``): the activations i, f, g, o."""
+    np.tanh(u, out=u)
+    u *= k
+    u += one_minus_k
     return u
 
 
@@ -149,18 +145,13 @@ def lstm_step_forward(x, h_prev, c_prev, W_x, W_h, b):
     return h_next, c_next, LSTMStepCache(x, h_prev, c_prev, W_x, W_h, i, f, g, o, c_next, tanh_c)
 
 
-def _gate_derivatives(gates: np.ndarray) -> np.ndarray:
-    """(..., 4H) derivative of each gate activation, from the activations themselves.
-
-    sigmoid' = y (1 - y) on i, f, o;  tanh' = 1 - y**2 on g.
-    """
-    H = gates.shape[-1] // 4
-    out = 1 - gates
-    out *= gates
-    g = gates[..., 2 * H : 3 * H]
-    np.multiply(g, g, out=out[..., 2 * H : 3 * H])
-    np.subtract(1, out[..., 2 * H : 3 * H], out=out[..., 2 * H : 3 * H])
-    return out
+def _derivative_offsets(H: int, dtype) -> np.ndarray:
+    """(4H,) offsets ``m`` such that ``(1 - y) * (y + m)`` is each gate's derivative from its
+    activation ``y``: sigmoid' = (1 - y) y on i, f, o (m = 0); tanh' = (1 - y)(1 + y) on g
+    (m = 1). One formula over the contiguous (N, 4H) block, no per-gate slices."""
+    m = np.zeros(4 * H, dtype)
+    m[2 * H : 3 * H] = 1
+    return m
 
 
 def lstm_step_backward(dh_next, dc_next, cache: LSTMStepCache):
@@ -215,8 +206,9 @@ def lstm_forward(xs, h0, c0, W_x, W_h, b):
     N, T, D, H = sizes["N"], sizes["T"], sizes["D"], sizes["H"]
     h0 = kept_apart(zeros_if_none(h0, (N, H), dtype), h0)
     c0 = kept_apart(zeros_if_none(c0, (N, H), dtype), c0)
-    # The exponent factors of _activate, folded once into copies of the parameters.
-    k = _exp_factors(H, dtype)
+    # The factors of _activate, folded once into copies of the parameters.
+    k = _tanh_factors(H, dtype)
+    one_minus_k = 1 - k
     W_x_k, W_h_k, b_k = W_x * k, W_h * k, b * k
     xs_tm = kept_apart(time_major(xs), xs)  # (T, N, D)
     # Input projections of all steps in one product; the recurrent product is added per step.
@@ -231,7 +223,7 @@ def lstm_forward(xs, h0, c0, W_x, W_h, b):
     for t in range(T):
         a = gates[t]  # holds k * (x_t W_x + b); becomes the activations in place
         a += np.matmul(h, W_h_k, out=ah)
-        i, f, g, o = _split(_activate(a))
+        i, f, g, o = _split(_activate(a, k, one_minus_k))
         np.multiply(f, c, out=cs[t])
         cs[t] += np.multiply(i, g, out=ig)
         np.tanh(cs[t], out=tanh_cs[t])
@@ -272,25 +264,36 @@ def lstm_backward(dhs, cache: LSTMCache, dc_last=None):
         time_major(a) for a in (cache.xs, cache.hs, cache.cs, cache.gates, cache.tanh_cs, dhs)
     )
     i, f, g, o = _split(gates)
-    # Everything that does not depend on the recurrence, for all steps at once:
-    das = _gate_derivatives(gates)  # (T, N, 4H) activation derivatives; becomes dL/da
-    dc_dh = 1 - tanh_cs * tanh_cs  # (T, N, H) dc_t/dh_t = o_t * (1 - tanh(c_t)**2)
-    dc_dh *= o
+    m = _derivative_offsets(H, dtype)
     W_h_T = np.ascontiguousarray(cache.W_h.T)  # (4H, H); row-major: faster per-step products
+    das = np.empty((T, N, 4 * H), dtype)  # dL/da of every step, for the products after the loop
     dh = np.zeros((N, H), dtype)  # gradient from step t+1 into h_t
     dc = np.zeros((N, H), dtype) if dc_last is None else dc_last.copy()
-    dh_t = np.empty((N, H), dtype)
-    dgates = np.empty((N, 4 * H), dtype)  # gradient w.r.t. the four activations at step t
+    dh_t = np.empty((N, H), dtype)  # dL/dh_t: from the loss at t and from step t+1
+    dc_h = np.empty((N, H), dtype)  # the part of dL/dc_t that comes through h_t
+    dgates = np.empty((N, 4 * H), dtype)  # dL/d(i, f, g, o) at step t
     di, df, dg, do = _split(dgates)
+    y_m = np.empty((N, 4 * H), dtype)  # y + m, see _derivative_offsets
+    # The loop runs the phases of lstm_step_backward, in its order, on preallocated arrays.
     for t in range(T - 1, -1, -1):
         np.add(dhs[t], dh, out=dh_t)
-        dc += np.multiply(dh_t, dc_dh[t], out=dg)  # dg is free scratch until set below
-        np.multiply(dc, g[t], out=di)
-        np.multiply(dc, cs[t - 1] if t > 0 else cache.c0, out=df)
-        np.multiply(dc, i[t], out=dg)
+        # phase 1, output line: h_t = o * tanh(c_t)
         np.multiply(dh_t, tanh_cs[t], out=do)
+        np.multiply(tanh_cs[t], tanh_cs[t], out=dc_h)
+        np.subtract(1, dc_h, out=dc_h)
+        dc_h *= o[t]
+        dc_h *= dh_t
+        dc += dc_h
+        # phase 2, cell line: c_t = f * c_{t-1} + i * g
+        np.multiply(dc, cs[t - 1] if t > 0 else cache.c0, out=df)
+        np.multiply(dc, g[t], out=di)
+        np.multiply(dc, i[t], out=dg)
+        dc *= f[t]  # now dL/dc_{t-1}
+        # phase 3, non-linearities: da = dgates * (1 - y)(y + m)
+        np.subtract(1, gates[t], out=das[t])
         das[t] *= dgates
-        dc *= f[t]
+        das[t] *= np.add(gates[t], m, out=y_m)
+        # phase 4, matrix products: the recurrent one now; those of W_x and W_h after the loop
         np.matmul(das[t], W_h_T, out=dh)
     das_2d = das.reshape(T * N, 4 * H)
     dxs = (das_2d @ cache.W_x.T).reshape(T, N, D)
