@@ -96,8 +96,7 @@ def naive_step(cell: str, rows: int):
     It handles one sequence at a time, so its tokens/s does not depend on how many rows it
     gets; fewer rows keep the benchmark short.
     """
-    sys.path.insert(0, str(HERE))
-    import naive
+    import naive  # bench/naive.py, beside this script (its folder is first on sys.path)
     from rnnlab.model import LanguageModel
 
     s = SIZES
@@ -154,8 +153,7 @@ def check_naive_matches_rnnlab() -> float:
 
     The speed comparison is honest only if both compute the same thing.
     """
-    sys.path.insert(0, str(HERE))
-    import naive
+    import naive  # bench/naive.py, beside this script (its folder is first on sys.path)
     from rnnlab.gradcheck import relative_error
     from rnnlab.model import LanguageModel
 

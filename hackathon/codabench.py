@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 INGESTION_COMMAND = ("python3 /app/program/ingestion.py /app/input_data /app/output /app/program "
                      "/app/ingested_program")
-SCORING_COMMAND = "python3 -I /app/program/score.py /app/input /app/output"
+SCORING_COMMAND = "python3 -E -s /app/program/score.py /app/input /app/output"  # score.py: HARNESS_FLAGS
 COLUMNS = [("test_nats_per_char", "Test loss (nats/char)", "asc"),
            ("iterations", "Iterations (optimizer updates)", "asc"),
            ("num_params", "Parameters", "asc"),
@@ -49,7 +49,7 @@ COLUMNS = [("test_nats_per_char", "Test loss (nats/char)", "asc"),
 
 def ingestion(input_dir: Path, output_dir: Path, program_dir: Path, submission_dir: Path) -> int:
     """The bundle's ingestion: one recipe (.json/.toml) or one ``.py`` in the submission folder."""
-    sys.path.insert(0, str(program_dir))
+    # The kit's modules sit beside this program (ingestion.py), first on sys.path.
     from isolation import Limits, run_limited
     from score import _check_declared, _read_declared
 
@@ -85,9 +85,7 @@ def ingestion(input_dir: Path, output_dir: Path, program_dir: Path, submission_d
 
 def scoring(input_dir: Path, output_dir: Path) -> int:
     """The bundle's scoring: ``scores.json`` from the ingestion's output and the reference data."""
-    program_dir = Path(__file__).resolve().parent
-    sys.path.insert(0, str(program_dir))
-    from hackdata import build_vocab, read_sentences
+    from hackdata import build_vocab, read_sentences  # beside this program (score.py)
     from scoring import score_output
 
     res, ref = input_dir / "res", input_dir / "ref"
@@ -227,7 +225,6 @@ def main(argv: list[str] | None = None) -> int:
     exp.add_argument("--budget", choices=("full", "quick"), default="full")
     exp.add_argument("--docker-image", default="rnnlab-hackathon:py311")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(HERE))
     print(export(args.out, args.test, args.budget, args.docker_image))
     return 0
 

@@ -20,15 +20,13 @@ with fresh lines for a real event (``hackathon/README.md``, "Running a real even
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from rnnlab.data import corpus_info, load_lines
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hackdata import SPLIT_PATHS  # noqa: E402
+from hackdata import SPLIT_PATHS  # the kit's module, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_PATH = ROOT / "instructor" / "hackathon" / "test.txt"  # written by hand, never by this script

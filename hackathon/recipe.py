@@ -44,16 +44,12 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
-
-from hackdata import batches, build_vocab, load_split  # noqa: E402
-from rnnlab.model import LanguageModel  # noqa: E402
-from rnnlab.optim import OPTIMIZERS  # noqa: E402
-from rnnlab.train import TrainingDiverged, evaluate  # noqa: E402
-from rnnlab.train import train as fit  # noqa: E402
-from scoring import ALLOWED, Rejected, check_architecture  # noqa: E402
+from hackdata import batches, build_vocab, load_split  # the kit's modules, beside this script
+from rnnlab.model import LanguageModel
+from rnnlab.optim import OPTIMIZERS
+from rnnlab.train import TrainingDiverged, evaluate
+from rnnlab.train import train as fit
+from scoring import ALLOWED, Rejected, check_architecture
 
 RECIPE_SUFFIXES = (".json", ".toml")
 MAX_RECIPE_BYTES = 16384

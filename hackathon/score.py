@@ -12,7 +12,7 @@ Scoring is split as on competition platforms, into steps run in separate process
    only its work folder writable, its whole process
    tree killed when it ends, output capped, time and memory limited. Its iterations are
    **self-declared** and marked so.
-2. **Scoring** (``scoring.py``, ``python -I`` with a fresh bytecode cache) imports no participant
+2. **Scoring** (``scoring.py``, ``python -E -s`` with a fresh bytecode cache) imports no participant
    code: it rebuilds the declared architecture from an allow-list, copies in the arrays after
    checking every name, shape and dtype, counts the parameters itself and evaluates on the test
    sentences, which ingestion never had.
@@ -40,13 +40,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
+# The kit's own modules sit beside this script, whose folder Python puts first on sys.path.
+from hackdata import SPLIT_PATHS, build_vocab, load_split, read_sentences
+from isolation import BWRAP_MISSING, CHILD_ENV, Limits, bwrap_path, run_limited, sandboxed
+from recipe import RECIPE_SUFFIXES
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-from hackdata import SPLIT_PATHS, build_vocab, load_split, read_sentences  # noqa: E402
-from isolation import (BWRAP_MISSING, CHILD_ENV, Limits, bwrap_path, run_limited,  # noqa: E402
-                       sandboxed)
-from recipe import RECIPE_SUFFIXES  # noqa: E402
 
 TEST_PATH = ROOT / "instructor" / "hackathon" / "test.txt"
 HIDDEN_DIR = ROOT / "instructor"
@@ -107,6 +107,13 @@ def row_names(submissions: list[Path]) -> list[str]:
     return names
 
 
+# The flags of the harness's own children (recipe training, scoring): -E and -s ignore every
+# PYTHON* variable and the user's site-packages, and a fresh pycache_prefix ignores any .pyc
+# planted beside the sources. This is python -I except -P: the script's own folder (this kit,
+# read-only to submissions) stays first on sys.path, because that is where its modules are.
+HARNESS_FLAGS = ("-E", "-s")
+
+
 def _python(*flags: str) -> list[str]:
     return [sys.executable, *flags]
 
@@ -117,7 +124,7 @@ def ingest(submission: Path, tmp: Path, budget: str, limits: Limits, seed: int, 
     out = tmp / "output"
     out.mkdir()
     if submission.suffix in RECIPE_SUFFIXES:  # data only: the harness's own code trains it
-        command = _python("-I", "-X", f"pycache_prefix={tmp / 'pycache'}", str(HERE / "recipe.py"),
+        command = _python(*HARNESS_FLAGS, "-X", f"pycache_prefix={tmp / 'pycache'}", str(HERE / "recipe.py"),
                           str(submission), str(out), budget, str(seed))
         done = run_limited(command, limits)
     elif submission.suffix == ".py":
@@ -185,7 +192,7 @@ def _check_declared(declared: dict, self_declared: bool) -> dict:
 
 def evaluate(outdir: Path, tmp: Path, test_path: Path, memory_limit_mb: int) -> dict:
     """Run the scoring program on an ingestion output; returns its validated fields."""
-    command = _python("-I", "-X", f"pycache_prefix={tmp / 'pycache-scoring'}", str(HERE / "scoring.py"),
+    command = _python(*HARNESS_FLAGS, "-X", f"pycache_prefix={tmp / 'pycache-scoring'}", str(HERE / "scoring.py"),
                       str(outdir), str(test_path), str(SPLIT_PATHS["train"]))
     done = run_limited(command, Limits(EVAL_TIME_LIMIT_S, memory_limit_mb))
     if done.timed_out:

@@ -1,6 +1,6 @@
 """The scoring program: rebuild a model from a declared architecture and arrays, count, evaluate.
 
-    python -I hackathon/scoring.py SUBMISSION_OUTPUT_DIR TEST_FILE
+    python -E -s hackathon/scoring.py SUBMISSION_OUTPUT_DIR TEST_FILE
 
 This process imports no participant code and trusts nothing a participant wrote. It reads two
 files from the ingestion's output folder and nothing else of theirs:
@@ -16,8 +16,9 @@ The parameter count is the rebuilt model's; the loss is ``rnnlab.train.evaluate`
 sentences, which the ingestion never had. The last line of standard output is one JSON object:
 ``{"status": "ok", "num_params", "test_nats_per_char"}`` or ``{"status", "message"}`` with
 status ``invalid_architecture``, ``invalid_checkpoint``, ``nan`` or ``eval_failed``.
-``score.py`` starts it with ``python -I`` and a fresh bytecode cache (``-X pycache_prefix``), so
-no ``.pyc`` left in the repository and no environment variable changes what it imports.
+``score.py`` starts it with ``python -E -s`` and a fresh bytecode cache (``-X pycache_prefix``),
+so no ``.pyc`` left in the repository and no environment variable changes what it imports
+(``HARNESS_FLAGS`` in ``score.py`` says why not ``-I``).
 """
 from __future__ import annotations
 
@@ -29,13 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))  # python -I leaves the script's folder off sys.path
+from hackdata import batches, build_vocab, read_sentences  # beside this script (see score.py)
+from rnnlab.model import LanguageModel
+from rnnlab.train import evaluate
 
-from hackdata import batches, build_vocab, read_sentences  # noqa: E402
-from rnnlab.model import LanguageModel  # noqa: E402
-from rnnlab.train import evaluate  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 ARCHITECTURE_FILE, ARRAYS_FILE = "architecture.json", "model.npz"
 MAX_ARCHITECTURE_BYTES = 4096

@@ -36,8 +36,7 @@ from pathlib import Path
 
 import jupytext
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import course as course_settings  # noqa: E402  (tools/ is a folder of scripts, not a package)
+import course as course_settings  # tools/course.py, beside this script (tools/ is not a package)
 
 ROOT = Path(__file__).resolve().parent.parent
 MASTERS = ROOT / "instructor" / "exercises"

@@ -56,8 +56,7 @@ from pathlib import Path
 import rnnlab.checks  # noqa: F401 - imported first on purpose
 from otter.test_files import ExceptionTestFile
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import grading_sandbox as sandbox  # noqa: E402 - tools/ is not a package
+import grading_sandbox as sandbox  # tools/grading_sandbox.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTOGRADERS = ROOT / "_build" / "exercises"

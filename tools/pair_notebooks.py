@@ -34,9 +34,9 @@ from pathlib import Path
 import jupytext
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import course as course_settings  # noqa: E402  (tools/ is a folder of scripts, not a package)
-import plain_markdown  # noqa: E402
+# tools/course.py and tools/plain_markdown.py, beside this script (tools/ is not a package)
+import course as course_settings
+import plain_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 # The Colab cell as any URL may have written it (the first four lines of a page's first cell).

@@ -18,7 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_tool(name: str):
-    """Import ``tools/<name>.py`` as a module (tools/ is not a package)."""
+    """Import ``tools/<name>.py`` as a module (tools/ is not a package; its scripts import one
+    another from their own folder, which Python puts on sys.path when one runs as a script)."""
+    if str(ROOT / "tools") not in sys.path:
+        sys.path.insert(0, str(ROOT / "tools"))
     spec = importlib.util.spec_from_file_location(f"tools_{name}", ROOT / "tools" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while being defined

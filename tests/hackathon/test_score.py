@@ -366,7 +366,7 @@ def _planted_copy(tmp_path: Path) -> Path:
 
 def test_the_scoring_program_ignores_a_planted_pyc(tmp_path):
     """Even without the sandbox (where the repository is writable), the scorer's own imports come
-    from source: a fresh bytecode cache and python -I."""
+    from source: a fresh bytecode cache and the harness's flags (score.HARNESS_FLAGS)."""
     from rnnlab.model import LanguageModel
     from sandbox import save_model
 
@@ -378,7 +378,7 @@ def test_the_scoring_program_ignores_a_planted_pyc(tmp_path):
     naive = subprocess.run([sys.executable, str(kit / "scoring.py"), str(out), test_file],
                            capture_output=True, text=True, timeout=120)
     assert "0.0123" in naive.stdout  # the attack works on a plain `python scoring.py`
-    careful = subprocess.run([sys.executable, "-I", "-X", f"pycache_prefix={tmp_path / 'cache'}",
+    careful = subprocess.run([sys.executable, *score.HARNESS_FLAGS, "-X", f"pycache_prefix={tmp_path / 'cache'}",
                               str(kit / "scoring.py"), str(out), test_file],
                              capture_output=True, text=True, timeout=120)
     result = json.loads(careful.stdout.strip().splitlines()[-1])

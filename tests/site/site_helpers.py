@@ -2,6 +2,7 @@
 import importlib.util
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,10 @@ ARTIFACTS = ROOT / "artifacts"
 
 
 def _load_tool(name: str):
-    """tools/<name>.py as a module (tools/ is a folder of scripts, not a package)."""
+    """tools/<name>.py as a module (tools/ is a folder of scripts, not a package; they import
+    one another from their own folder, which Python puts on sys.path when one runs as a script)."""
+    if str(ROOT / "tools") not in sys.path:
+        sys.path.insert(0, str(ROOT / "tools"))
     spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
