@@ -527,3 +527,26 @@ def test_weight_and_model_errors(rng):
         keras.Sequential([keras.Bidirectional(keras.LSTM(2), merge_mode=None)])
     with pytest.raises(ValueError, match=r"different go_backwards"):
         keras.Bidirectional(keras.LSTM(2), backward_layer=keras.LSTM(2))
+
+
+def test_get_config_holds_every_constructor_argument_and_rebuilds_the_layer():
+    layers = [keras.SimpleRNN(3, return_sequences=True), keras.LSTM(4, unit_forget_bias=False),
+              keras.GRU(2, reset_after=False, seed=5),
+              keras.Bidirectional(keras.LSTM(3), merge_mode="sum"),
+              keras.Embedding(10, 4, input_length=6), keras.Dense(3, activation="relu")]
+    for layer in layers:
+        config = layer.get_config()
+        assert "self" not in config and config["name"] is None
+        assert type(layer)(**config).get_config() == config
+    lstm = layers[1].get_config()
+    assert lstm["unit_forget_bias"] is False and lstm["recurrent_activation"] == "sigmoid"
+    assert "recurrent_activation" not in layers[0].get_config()  # not a SimpleRNN argument
+    assert layers[1].unit_forget_bias is False and layers[2].reset_after is False
+
+
+@pytest.mark.parametrize("make", [lambda: keras.LSTM(3, dropout=0.2),
+                                  lambda: keras.SimpleRNN(3, recurrent_activation="sigmoid"),
+                                  lambda: keras.GRU(3, unit_forget_bias=True)])
+def test_an_argument_the_layer_does_not_have_is_a_type_error(make):
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        make()
