@@ -21,6 +21,7 @@ BOOK = ROOT / "book"
 INCLUDE = re.compile(r"^```\{literalinclude\}\s+/solutions/([^/\s]+)/(answer-\d+)\.py\s*$", re.M)
 # Lines too common to tell an answer apart (control flow, short assignments such as `h = h0`).
 COMMON = re.compile(r"^(for |while |if |elif |else:|try:|except\b|with )")
+ARITHMETIC = re.compile(r" [-+*/@] |\*\*")
 
 
 def normalize(line: str) -> str:
@@ -57,10 +58,26 @@ def source_lines(path) -> set[str]:
     return {normalize(line) for line in text.splitlines()}
 
 
+def expression(line: str) -> str | None:
+    """The right-hand side of an assignment when it computes something (has an operator)."""
+    _, equals, rhs = line.partition(" = ")
+    rhs = rhs if equals else line
+    return rhs if len(rhs) >= 10 and ARITHMETIC.search(rhs) else None
+
+
 def leaks(lines: set[str], written: list[str]) -> list[str]:
-    """The answer's lines found in a page; a leak when they are two or more (or all of them)."""
-    found = [line for line in written if line in lines]
-    return found if written and len(found) >= min(2, len(written)) else []
+    """The answer's lines found in a page, as lines or as expressions inside its lines.
+
+    A leak when two or more distinct ones are found (all of them for a one-line answer): a
+    page that computes ``da @ W_x.T`` inside a dict gives the answer away as surely as one that
+    writes ``dx = da @ W_x.T``.
+    """
+    text = "\n".join(lines)
+    # Counted by expression: `b_x = np.zeros(3 * H)` and `b_h = np.zeros(3 * H)` are one.
+    distinct = {expression(line) or line for line in written}
+    found = {expression(line) or line for line in written
+             if line in lines or ((rhs := expression(line)) is not None and rhs in text)}
+    return sorted(found) if found and len(found) >= min(2, len(distinct)) else []
 
 
 def book_pages() -> list:
@@ -82,6 +99,10 @@ def test_the_checker_catches_a_pasted_solution():
     name, answer = label.split()
     included = f"```{{literalinclude}} /solutions/{name}/{answer}.py\n:language: python\n```"
     assert not leaks({normalize(line) for line in included.splitlines()}, written)
+    # The same expressions inside other code (a dict of the page's own results) are caught too.
+    step = [line for label, w in answers() if label == "ex01-rnn answer-2" for line in w]
+    regrouped = "page = {" + ", ".join(repr(expression(line)) for line in step) + "}"
+    assert leaks({regrouped.replace("'", "")}, step)
 
 
 @pytest.mark.parametrize("page", book_pages(), ids=lambda p: p.relative_to(ROOT).as_posix())
