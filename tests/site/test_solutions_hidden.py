@@ -118,3 +118,26 @@ def test_exercise_pages_include_each_solution_from_its_file():
         name, answer = label.split()
         page = (BOOK / "exercises" / f"{name}.md").read_text(encoding="utf-8")
         assert (name, answer) in set(INCLUDE.findall(page)), f"{name}.md does not include {answer}"
+
+
+def test_twins_fold_every_solution():
+    """The .ipynb twins (what Binder and Colab open) show each solution collapsed."""
+    twins = sorted(BOOK.rglob("*.ipynb"))
+    assert twins
+    for twin in twins:
+        text = "\n".join("".join(c["source"]) for c in json.loads(twin.read_text("utf-8"))["cells"]
+                         if c["cell_type"] == "markdown")
+        assert "{admonition} Solution" not in text, f"{twin.relative_to(ROOT)}: solution left open"
+        opened = re.findall(r"<details open>\s*<summary>Solution", text)
+        assert not opened, f"{twin.relative_to(ROOT)}: a solution is not collapsed"
+
+
+def test_an_indented_solution_is_folded_in_the_twin():
+    """A solution under a numbered question (indented) becomes collapsed <details> there too."""
+    from site_helpers import _load_tool
+
+    plain = _load_tool("plain_markdown")
+    page = "1. A question?\n\n   ```{admonition} Solution\n   :class: dropdown\n   The answer.\n   ```\n"
+    converted = plain.ADMONITION.sub(plain.details, page)
+    assert "{admonition}" not in converted
+    assert "   <details>\n   <summary>Solution</summary>\n\n   The answer.\n\n   </details>" in converted
