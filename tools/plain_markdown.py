@@ -22,9 +22,11 @@ ROLE = re.compile(r"\{(doc|ref|cite|cite:p|cite:t|eq|math)\}`([^`]*)`")
 LABEL_LINE = re.compile(r"^\(([\w.:-]+)\)=\s*$", re.M)
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*$", re.M)
 EXPLICIT = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.S)
-ADMONITION = re.compile(r"^(?P<fence>`{3,}|:{3,})\{admonition\}[ \t]*(?P<title>[^\n]*)\n"
+# Also indented, as inside a list item (an exercise's solution under its numbered question).
+ADMONITION = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|:{3,})\{admonition\}[ \t]*"
+                        r"(?P<title>[^\n]*)\n"
                         r"(?P<options>(?:[ \t]*:[\w-]+:[^\n]*\n)*)"
-                        r"(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
+                        r"(?P<body>.*?)^(?P=indent)(?P=fence)[ \t]*$", re.M | re.S)
 LIST_TABLE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{list-table\}[^\n]*\n"
                         r"(?P<options>(?:[ \t]*:[\w-]+:[^\n]*\n)*)"
                         r"(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
@@ -98,10 +100,17 @@ def clean_title(title: str) -> str:
 
 
 def details(match: re.Match) -> str:
-    """An admonition as HTML <details>: collapsed when it is a dropdown on the site."""
+    """An admonition as HTML <details>: collapsed when it is a dropdown on the site.
+
+    An indented admonition stays at its indentation, so that it stays inside its list item.
+    """
     is_open = "" if "dropdown" in match["options"] else " open"
     title = match["title"].strip() or "Note"
-    return f"<details{is_open}>\n<summary>{title}</summary>\n\n{match['body'].strip()}\n\n</details>"
+    indent = match["indent"]
+    body = "\n".join(line[len(indent):] if line.startswith(indent) else line
+                     for line in match["body"].strip("\n").splitlines()).strip()
+    block = f"<details{is_open}>\n<summary>{title}</summary>\n\n{body}\n\n</details>"
+    return "\n".join(indent + line if line else line for line in block.splitlines())
 
 
 def list_table(match: re.Match) -> str:

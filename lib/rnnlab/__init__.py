@@ -38,6 +38,9 @@ Names
     order of the forward function's inputs. Intermediate quantities have one name each, the
     same in the library, the book and the exercises (GRU: ``ax``, ``ah``, ``ah_n``, ``a_n``,
     ``rh``; their gradients ``da_n``, ``dah_n``, ...): the table is on the book's notation page.
+    Gradients are rows, like the arrays they differentiate (``dh_next (N, H)``). A step's
+    Jacobian ``J_t = dh_t / dh_{t-1}`` is ``(H, H)`` with row j a unit of ``h_t``; a gradient goes
+    back a step as ``dh_prev = dh_next J_t`` (tanh RNN: ``J_t = diag(1 - h_t**2) W_h.T``).
 
 Rules every function follows
     * Caches are named tuples, never anonymous tuples; backward functions read them by field

@@ -15,11 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACT = ROOT / "artifacts" / "exercise_catch_rate.json"
 
 
-def test_committed_files_match_a_fresh_build(build):
-    committed = {
-        str(p.relative_to(ROOT)) for folder in ("exercises", "solutions", "book/exercises")
-        for p in (ROOT / folder).glob("*") if p.suffix in (".ipynb", ".md")
-    }
+def test_committed_files_match_a_fresh_build(build, exercises_tool):
+    committed = set(exercises_tool.committed_files())
     stale = [path for path, text in build.files.items()
              if not (ROOT / path).exists() or (ROOT / path).read_text(encoding="utf-8") != text]
     assert not stale, f"out of date (run `make exercises`): {stale}"
