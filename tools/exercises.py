@@ -62,6 +62,8 @@ EXERCISES = {
                    "/book/03-language-models/truncated-bptt"),
     "ex07-parameters": ("Counting the parameters of recurrent models",
                         "/book/01-sequences/counting-parameters"),
+    "ex08-whole-model": ("The whole language model backwards: output layer, embedding, one step",
+                         "/book/03-language-models/whole-model-backward"),
 }
 
 
