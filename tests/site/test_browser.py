@@ -297,13 +297,13 @@ def test_navigation_opens_and_closes(device, browser, site_url):
 # scrolling. At 390 px (a phone) an equation that cannot fit must still be reachable: its MathJax
 # container is no wider than the column and scrolls sideways (overflow-x auto or scroll) over the
 # whole equation, so nothing is clipped. Long equations are split into several lines
-# (`aligned`, `split`) so that most of them fit on a phone too.
+# (`aligned`, `gathered`) so that most of them fit on a phone too.
 #
-# Why it needs stating: pydata-sphinx-theme lays `div.math` out as a flex row with
-# `overflow: hidden` and gives the `mjx-container` inside it `overflow: auto`; a flex item never
-# shrinks below its content, though, so the container grew to the equation's width and the
-# `div.math` around it cut the end off (the GRU page's first equation ended at "+ z ⊙").
-# theme/course.css lets the container shrink to the column, so it scrolls instead.
+# Why it needs stating: pydata-sphinx-theme lets a display equation's container scroll inside a
+# `div.math` that hides its overflow, and with overlay scrollbars nothing shows that it scrolls,
+# so an equation wider than the column looked cut off (the GRU page's first equation ended at
+# "+ z ⊙"). The checks below read the geometry of each typeset equation; theme/course.css keeps
+# the container scrolling.
 EQUATION_VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 # Folded content (solutions, dropdowns) is opened first: a hidden equation has no width to measure.
 OPEN_FOLDED_JS = """() => {
@@ -389,6 +389,57 @@ def test_equation_checker_tells_cut_from_scrolling():
     assert "does not scroll" in equation_problems([no_scroll], "phone")[0][0]
 
 
+# A display equation added to a page by the checker's own test: as wide as a long sum.
+ADD_EQUATION_JS = r"""(tex) => {
+  const div = document.createElement('div');
+  div.className = 'math notranslate nohighlight';
+  div.textContent = '\\[' + tex + '\\]';
+  (document.querySelector('article') || document.body).prepend(div);
+  return MathJax.typesetPromise([div]);
+}"""
+WIDE_TEX = " + ".join(f"a_{{{i}}} b_{{{i}}}" for i in range(1, 41))
+
+
+def measure_equations(page, url, device, blocked, css=None, add_tex=None):
+    """Open ``url`` at ``device``'s size, fold everything open, return MEASURE_EQUATIONS_JS's
+    list (None when the page has no maths). ``css``: a style sheet added first; ``add_tex``: a
+    display equation typeset at the top of the article first."""
+    page.set_viewport_size(EQUATION_VIEWPORTS[device])
+    page.goto(url, wait_until="load")
+    if page.locator(".math").count() == 0:
+        return None
+    wait_for_mathjax(page, blocked)
+    if add_tex:
+        page.evaluate(ADD_EQUATION_JS, add_tex)
+    if css:
+        page.add_style_tag(content=css)
+    page.evaluate(OPEN_FOLDED_JS)
+    page.wait_for_timeout(100)
+    return page.evaluate(MEASURE_EQUATIONS_JS)
+
+
+def test_equation_check_catches_a_clipped_equation_in_the_browser(browser, site_url):
+    """A real page with a long sum typeset into it: too wide at 1280 px; at 390 px it scrolls
+    (no problem) with the site's style, and is reported as cut off once its container is made
+    non-scrolling (as a flex item with visible overflow is)."""
+    context, blocked = browser
+    page = context.new_page()
+    url = f"{site_url}/book/04-lstm/backward.html"
+    no_scroll = ('div.math mjx-container[display="true"] '
+                 "{overflow: visible !important; min-width: auto !important}")
+    try:
+        def wide_problems(device, css=None):
+            equations = measure_equations(page, url, device, blocked, css=css, add_tex=WIDE_TEX)
+            return [p for p in equation_problems(equations, device)[0] if "a_{1} b_{1}" in p]
+
+        assert len(wide_problems("desktop")) == 1
+        assert wide_problems("phone") == []
+        clipped = wide_problems("phone", css=no_scroll)
+        assert len(clipped) == 1 and "does not scroll (cut off)" in clipped[0], clipped
+    finally:
+        page.close()
+
+
 EQUATION_COUNTS: dict[str, list[int]] = {}
 
 
@@ -409,18 +460,17 @@ def equation_log(artifacts_dir):
 @pytest.mark.parametrize("device", EQUATION_VIEWPORTS)
 @pytest.mark.parametrize("docname", TOC_PAGES)
 def test_display_equations_fit_or_scroll(docname, device, browser, site_url, equation_log):
-    """At 1280 px every display equation fits its column; at 390 px none is cut off."""
+    """The rule: at 1280 px no display equation is wider than its text column (the block that
+    holds it); at 390 px an equation that cannot fit is reachable, nothing is clipped: its MathJax
+    container is no wider than the column and scrolls sideways (overflow-x auto) with the whole
+    equation inside its scrollWidth. Long equations are split over several lines (`aligned`,
+    `gathered`) so that most fit on a phone too; artifacts/equation_widths.json counts them."""
     context, blocked = browser
     page = context.new_page()
     try:
-        page.set_viewport_size(EQUATION_VIEWPORTS[device])
-        page.goto(f"{site_url}/{docname}.html", wait_until="load")
-        if page.locator(".math").count() == 0:
+        equations = measure_equations(page, f"{site_url}/{docname}.html", device, blocked)
+        if equations is None:
             return
-        wait_for_mathjax(page, blocked)
-        page.evaluate(OPEN_FOLDED_JS)
-        page.wait_for_timeout(100)
-        equations = page.evaluate(MEASURE_EQUATIONS_JS)
         problems, fitting = equation_problems(equations, device)
         if equations:
             equation_log[f"{docname} {device}"] = [fitting, len(equations), [
