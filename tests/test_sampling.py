@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from rnnlab._validate import DTypeError, ShapeError
-from rnnlab.sampling import greedy, sample, softmax
+from rnnlab.sampling import _keep_top_k, greedy, sample, softmax
 
 LOGITS = np.array([2.0, 0.5, -1.0, 1.0, 0.0])
 
@@ -69,6 +69,17 @@ def test_top_k_samples_only_among_the_k_best_in_proportion():
     assert set(np.unique(ids)) == {0, 3}  # the two largest logits: 2.0 (id 0) and 1.0 (id 3)
     expected = 1 / (1 + np.exp(-1.0))  # p(id 0) after renormalizing over the two
     assert np.mean(ids == 0) == pytest.approx(expected, abs=4 * np.sqrt(expected * (1 - expected) / n))
+
+
+def test_top_k_keeps_exactly_k_ids_when_logits_tie():
+    # Three ids tie for the largest logit: top_k=2 keeps two of them, never all three.
+    tied = np.array([[1.0, 1.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [2.0, 1.0, 1.0, 1.0]])
+    kept = _keep_top_k(tied, 2)
+    assert np.isfinite(kept).sum(axis=1).tolist() == [2, 2, 2]
+    assert np.isfinite(kept[2, 0])  # the one largest logit is always kept
+    ids = np.stack([sample(tied, top_k=2, rng=np.random.default_rng(s)) for s in range(200)])
+    for row in range(3):
+        assert len(np.unique(ids[:, row])) == 2
 
 
 def test_sample_is_reproducible_for_a_seed():

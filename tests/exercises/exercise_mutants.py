@@ -147,8 +147,14 @@ MUTANTS = [
       "e = np.exp(scaled - scaled.max(axis=1, keepdims=True))", "e = np.exp(scaled)",
       ("probabilities", "expected finite values")),
     M("topk-off-by-one", "ex05-sampling", "q2", "keeps k + 1 tokens",
-      "np.sort(logits, axis=1)[:, -k]", "np.sort(logits, axis=1)[:, -k - 1]",
+      "np.argsort(-logits, axis=1)[:, :k]", "np.argsort(-logits, axis=1)[:, :k + 1]",
       ("top_k_probabilities(k=1", "probabilities")),
+    M("topk-keeps-ties", "ex05-sampling", "q2", "a threshold keeps every id tied with the k-th",
+      "    top = np.argsort(-logits, axis=1)[:, :k]\n    kept = np.zeros_like(probs)\n"
+      "    np.put_along_axis(kept, top, np.take_along_axis(probs, top, axis=1), axis=1)\n",
+      "    threshold = np.sort(logits, axis=1)[:, -k][:, None]\n"
+      "    kept = np.where(logits >= threshold, probs, 0.0)\n",
+      ("top_k_probabilities(k=2, tied logits)", "more than k ids kept")),
     M("topk-no-renormalize", "ex05-sampling", "q2", "kept probabilities not renormalized",
       "return kept / kept.sum(axis=1, keepdims=True)", "return kept", ("probabilities",)),
     M("gen-no-feedback", "ex05-sampling", "q3", "the sampled token is not fed back",

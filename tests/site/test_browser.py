@@ -7,7 +7,9 @@ console error outside the allow-list below; its maths is typeset by MathJax with
 left; its widgets render; a full-page screenshot is saved to artifacts/screenshots/. The launch
 buttons are links in the built HTML: they are read from the files (no browser needed) and must
 open .ipynb files that exist in the repository. At 1280 px and at 390 px (a phone) the sidebar
-toggle opens and closes the contents, and the phone drawer's links lead to other pages.
+toggle opens and closes the contents, and the phone drawer's links lead to other pages. Every
+display equation fits its text column at 1280 px, and at 390 px none is cut off: one too wide for
+a phone scrolls sideways (the rule is stated above `test_display_equations_fit_or_scroll`).
 
 Chromium comes from the system (/usr/bin/chromium, `apt-get install chromium`; CI installs it
 through tools/system-deps.sh), driven by the Python playwright package without
@@ -16,6 +18,7 @@ through tools/system-deps.sh), driven by the Python playwright package without
 import functools
 import html.parser
 import http.server
+import json
 import os
 import re
 import shutil
@@ -284,5 +287,196 @@ def test_navigation_opens_and_closes(device, browser, site_url):
             assert page.url.endswith("06-deep-bidirectional/index.html"), \
                 f"the drawer's link led to {page.url}"
         assert not unexpected(errors), f"console errors: {unexpected(errors)}"
+    finally:
+        page.close()
+
+
+# --- Display equations: none wider than the column, none cut off ----------------------------------
+# The rule. At 1280 px every display equation fits its text column (the width of the block that
+# holds it: the article, an admonition, a folded solution): a reader sees it whole without
+# scrolling. At 390 px (a phone) an equation that cannot fit must still be reachable: its MathJax
+# container is no wider than the column and scrolls sideways (overflow-x auto or scroll) over the
+# whole equation, so nothing is clipped. Long equations are split into several lines
+# (`aligned`, `gathered`) so that most of them fit on a phone too.
+#
+# Why it needs stating: pydata-sphinx-theme lets a display equation's container scroll inside a
+# `div.math` that hides its overflow, and with overlay scrollbars nothing shows that it scrolls,
+# so an equation wider than the column looked cut off (the GRU page's first equation ended at
+# "+ z ⊙"). The checks below read the geometry of each typeset equation; theme/course.css keeps
+# the container scrolling.
+EQUATION_VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+# Folded content (solutions, dropdowns) is opened first: a hidden equation has no width to measure.
+OPEN_FOLDED_JS = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden'));
+  document.querySelectorAll('button.toggle-button').forEach(b => {
+    const target = document.querySelector(b.dataset.target || '#none');
+    if (target) target.classList.remove('toggle-hidden');
+  });
+}"""
+# For every display equation: its TeX source, its natural width (the mjx-math inside), the width
+# of its column (div.math, or the container's parent) and of the container, whether the
+# container scrolls sideways and how far, and whether the start of the equation is visible.
+MEASURE_EQUATIONS_JS = """() => {
+  const tex = new Map();
+  if (window.MathJax && MathJax.startup && MathJax.startup.document) {
+    for (const item of MathJax.startup.document.math) tex.set(item.typesetRoot, item.math);
+  }
+  return [...document.querySelectorAll('mjx-container[display="true"]')].map(c => {
+    const math = c.querySelector(':scope > mjx-math') || c.firstElementChild;
+    const column = c.closest('div.math') || c.parentElement;
+    const box = c.getBoundingClientRect();
+    const content = math ? math.getBoundingClientRect() : box;
+    const overflowX = getComputedStyle(c).overflowX;
+    return {
+      tex: (tex.get(c) || '').trim().replace(/\\s+/g, ' ').slice(0, 90),
+      natural: content.width,
+      column: column.clientWidth,
+      container: box.width,
+      scrolls: overflowX === 'auto' || overflowX === 'scroll',
+      scrollWidth: c.scrollWidth,
+      startVisible: content.left >= box.left - 1,
+      shown: box.width > 0 && content.width > 0,
+    };
+  });
+}"""
+
+
+def equation_problems(equations: list[dict], device: str) -> tuple[list[str], int]:
+    """The equations that break the rule at ``device`` ("desktop" or "phone"), as messages, and
+    how many fit their column. ``equations`` as MEASURE_EQUATIONS_JS returns them."""
+    problems, fitting = [], 0
+    for number, eq in enumerate(equations, 1):
+        where = f"display equation {number} ({eq['tex'] or 'no TeX found'})"
+        if not eq["shown"]:
+            problems.append(f"{where}: not shown, so not measured")
+            continue
+        fits = eq["natural"] <= eq["column"] + 0.5
+        fitting += fits
+        if fits:
+            continue
+        size = f"{eq['natural']:.0f} px wide in a {eq['column']:.0f} px column"
+        if device == "desktop":
+            problems.append(f"{where}: {size}")
+        elif not eq["scrolls"]:
+            problems.append(f"{where}: {size} and its container does not scroll (cut off)")
+        elif eq["container"] > eq["column"] + 0.5:
+            problems.append(f"{where}: {size}; the container ({eq['container']:.0f} px) is wider "
+                            "than the column, so the column cuts it off")
+        elif eq["scrollWidth"] < eq["natural"] - 1 or not eq["startVisible"]:
+            problems.append(f"{where}: {size}; scrolling reaches only {eq['scrollWidth']} px")
+    return problems, fitting
+
+
+def test_equation_checker_tells_cut_from_scrolling():
+    """The rule applied to measured equations: fits, cut off, scrolls, hidden."""
+    fitting = {"tex": "a", "natural": 300, "column": 700, "container": 700, "scrolls": True,
+               "scrollWidth": 700, "startVisible": True, "shown": True}
+    cut = {**fitting, "tex": "b", "natural": 900, "container": 900, "scrolls": True,
+           "scrollWidth": 900}
+    scrolling = {**fitting, "tex": "c", "natural": 900, "container": 700, "scrollWidth": 900}
+    hidden = {**fitting, "tex": "d", "shown": False, "natural": 0, "container": 0}
+    assert equation_problems([fitting], "desktop") == ([], 1)
+    assert equation_problems([fitting], "phone") == ([], 1)
+    for device in EQUATION_VIEWPORTS:
+        problems, fit = equation_problems([cut], device)
+        assert fit == 0 and len(problems) == 1 and "900 px wide in a 700 px column" in problems[0]
+    assert equation_problems([scrolling], "phone") == ([], 0)
+    assert equation_problems([scrolling], "desktop")[0] == [
+        "display equation 1 (c): 900 px wide in a 700 px column"]
+    assert "not shown" in equation_problems([hidden], "phone")[0][0]
+    no_scroll = {**scrolling, "scrolls": False}
+    assert "does not scroll" in equation_problems([no_scroll], "phone")[0][0]
+
+
+# A display equation added to a page by the checker's own test: as wide as a long sum.
+ADD_EQUATION_JS = r"""(tex) => {
+  const div = document.createElement('div');
+  div.className = 'math notranslate nohighlight';
+  div.textContent = '\\[' + tex + '\\]';
+  (document.querySelector('article') || document.body).prepend(div);
+  return MathJax.typesetPromise([div]);
+}"""
+WIDE_TEX = " + ".join(f"a_{{{i}}} b_{{{i}}}" for i in range(1, 41))
+
+
+def measure_equations(page, url, device, blocked, css=None, add_tex=None):
+    """Open ``url`` at ``device``'s size, fold everything open, return MEASURE_EQUATIONS_JS's
+    list (None when the page has no maths). ``css``: a style sheet added first; ``add_tex``: a
+    display equation typeset at the top of the article first."""
+    page.set_viewport_size(EQUATION_VIEWPORTS[device])
+    page.goto(url, wait_until="load")
+    if page.locator(".math").count() == 0:
+        return None
+    wait_for_mathjax(page, blocked)
+    if add_tex:
+        page.evaluate(ADD_EQUATION_JS, add_tex)
+    if css:
+        page.add_style_tag(content=css)
+    page.evaluate(OPEN_FOLDED_JS)
+    page.wait_for_timeout(100)
+    return page.evaluate(MEASURE_EQUATIONS_JS)
+
+
+def test_equation_check_catches_a_clipped_equation_in_the_browser(browser, site_url):
+    """A real page with a long sum typeset into it: too wide at 1280 px; at 390 px it scrolls
+    (no problem) with the site's style, and is reported as cut off once its container is made
+    non-scrolling (as a flex item with visible overflow is)."""
+    context, blocked = browser
+    page = context.new_page()
+    url = f"{site_url}/book/04-lstm/backward.html"
+    no_scroll = ('div.math mjx-container[display="true"] '
+                 "{overflow: visible !important; min-width: auto !important}")
+    try:
+        def wide_problems(device, css=None):
+            equations = measure_equations(page, url, device, blocked, css=css, add_tex=WIDE_TEX)
+            return [p for p in equation_problems(equations, device)[0] if "a_{1} b_{1}" in p]
+
+        assert len(wide_problems("desktop")) == 1
+        assert wide_problems("phone") == []
+        clipped = wide_problems("phone", css=no_scroll)
+        assert len(clipped) == 1 and "does not scroll (cut off)" in clipped[0], clipped
+    finally:
+        page.close()
+
+
+EQUATION_COUNTS: dict[str, list[int]] = {}
+
+
+@pytest.fixture(scope="module")
+def equation_log(artifacts_dir):
+    """Collects (fitting, total) per page and device; writes artifacts/equation_widths.json."""
+    yield EQUATION_COUNTS
+    if EQUATION_COUNTS:
+        totals = {device: [sum(v[0] for k, v in EQUATION_COUNTS.items() if k.endswith(device)),
+                           sum(v[1] for k, v in EQUATION_COUNTS.items() if k.endswith(device))]
+                  for device in EQUATION_VIEWPORTS}
+        (artifacts_dir / "equation_widths.json").write_text(json.dumps(
+            {"fitting_of_total": totals, "pages": EQUATION_COUNTS}, indent=1) + "\n",
+            encoding="utf-8")
+        print(f"\ndisplay equations that fit their column: {totals}")
+
+
+@pytest.mark.parametrize("device", EQUATION_VIEWPORTS)
+@pytest.mark.parametrize("docname", TOC_PAGES)
+def test_display_equations_fit_or_scroll(docname, device, browser, site_url, equation_log):
+    """The rule: at 1280 px no display equation is wider than its text column (the block that
+    holds it); at 390 px an equation that cannot fit is reachable, nothing is clipped: its MathJax
+    container is no wider than the column and scrolls sideways (overflow-x auto) with the whole
+    equation inside its scrollWidth. Long equations are split over several lines (`aligned`,
+    `gathered`) so that most fit on a phone too; artifacts/equation_widths.json counts them."""
+    context, blocked = browser
+    page = context.new_page()
+    try:
+        equations = measure_equations(page, f"{site_url}/{docname}.html", device, blocked)
+        if equations is None:
+            return
+        problems, fitting = equation_problems(equations, device)
+        if equations:
+            equation_log[f"{docname} {device}"] = [fitting, len(equations), [
+                f"{eq['natural']:.0f}/{eq['column']:.0f} px: {eq['tex']}" for eq in equations
+                if eq["natural"] > eq["column"] + 0.5]]
+        width = EQUATION_VIEWPORTS[device]["width"]
+        assert not problems, (f"{docname} at {width} px:\n" + "\n".join(problems))
     finally:
         page.close()
