@@ -14,6 +14,7 @@ from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, StrMethodFormatter
 
@@ -271,6 +272,9 @@ class _Diagram:
 
 
 def _diagram_axes(ax, figsize):
+    """The given Axes, or the Axes of a new figure sized for the diagram."""
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(f"ax: expected a matplotlib Axes or None, got {type(ax).__name__}")
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
