@@ -376,7 +376,7 @@ def draw_lstm_cell(ax=None):
         d.point(f"bus_{name}", (x, bus))
         d.wire(previous, f"bus_{name}", head=False)
         d.wire(f"bus_{name}", name)
-        d.note((x + 0.08, 1.0), _block(LSTM_GATES.index(name)), ha="left", size=9)
+        d.note((x + 0.08, 1.0), _block(LSTM_GATES.index(name)), ha="left", size=10)
         previous = f"bus_{name}"
     d.wire("f", "forget_mul")
     d.wire("i", "input_mul")
@@ -441,7 +441,7 @@ def draw_gru_cell(reset_after: bool = True, ax=None):
         d.box(name, (x, gates_y), r"$\tanh$" if name == "n" else r"$\sigma$",
               fill=_TANH_FILL if name == "n" else _GATE_FILL, size=12)
         d.wire(f"bus_{name}", name)
-        d.note((x + 0.08, 1.0), _block(GRU_GATES.index(name)), ha="left", size=9)
+        d.note((x + 0.08, 1.0), _block(GRU_GATES.index(name)), ha="left", size=10)
     # z keeps the old state and, as 1 - z, weighs the candidate
     d.point("z_branch", (1.9, mid))
     d.op("one_minus", (3.1, mid), r"$1{-}$")
