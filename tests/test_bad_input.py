@@ -749,6 +749,12 @@ def _plot_cases():
         ("plot_history/list", lambda: plots.plot_history([2.0, 1.0]), ["history:", "list"]),
         ("plot_gradient_norms/2-D", lambda: plots.plot_gradient_norms(_rand(T, H)),
          ["norms:", "(T,)", "(3, 5)"]),
+        ("draw_unrolled_rnn/T", lambda: plots.draw_unrolled_rnn(T=2.5),
+         ["T:", "positive integer", "2.5"]),
+        ("draw_unrolled_rnn/T-wide", lambda: plots.draw_unrolled_rnn(T=40), ["T:", "at most 6", "40"]),
+        ("draw_lstm_cell/ax", lambda: plots.draw_lstm_cell(ax="left"), ["ax:", "Axes", "str"]),
+        ("draw_gru_cell/reset_after", lambda: plots.draw_gru_cell(reset_after="no"),
+         ["reset_after:", "True or False", "'no'"]),
     ]
 
 

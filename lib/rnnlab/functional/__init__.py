@@ -7,8 +7,9 @@ function takes the upstream gradient and that cache and returns the gradients in
 the forward function's inputs. Nothing modifies its inputs; the dtype given is the dtype returned.
 """
 from .activations import sigmoid, sigmoid_grad, tanh, tanh_grad
-from .gru import GRUCache, GRUStepCache, gru_backward, gru_forward, gru_step_backward, gru_step_forward
+from .gru import GRU_GATES, GRUCache, GRUStepCache, gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from .lstm import (
+    LSTM_GATES,
     LSTMCache,
     LSTMStepCache,
     lstm_backward,
@@ -29,12 +30,14 @@ __all__ = [
     "rnn_step_backward",
     "rnn_forward",
     "rnn_backward",
+    "LSTM_GATES",
     "LSTMStepCache",
     "LSTMCache",
     "lstm_step_forward",
     "lstm_step_backward",
     "lstm_forward",
     "lstm_backward",
+    "GRU_GATES",
     "GRUStepCache",
     "GRUCache",
     "gru_step_forward",

@@ -44,6 +44,7 @@ from ._common import (
 )
 
 __all__ = [
+    "GRU_GATES",
     "GRUStepCache",
     "GRUCache",
     "gru_step_forward",
@@ -51,6 +52,11 @@ __all__ = [
     "gru_forward",
     "gru_backward",
 ]
+
+#: The three blocks in the order they are stacked in ``W_x (D, 3H)``, ``W_h (H, 3H)``,
+#: ``b_x (3H,)``, ``b_h (3H,)`` and a cache's ``gates (N, T, 3H)``: block ``k`` is columns
+#: ``k*H:(k+1)*H``.
+GRU_GATES = ("r", "z", "n")
 
 
 class GRUStepCache(NamedTuple):

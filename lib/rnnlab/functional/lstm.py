@@ -32,6 +32,7 @@ from ._common import (
 )
 
 __all__ = [
+    "LSTM_GATES",
     "LSTMStepCache",
     "LSTMCache",
     "lstm_step_forward",
@@ -39,6 +40,10 @@ __all__ = [
     "lstm_forward",
     "lstm_backward",
 ]
+
+#: The four gate blocks in the order they are stacked in ``W_x (D, 4H)``, ``W_h (H, 4H)``,
+#: ``b (4H,)`` and a cache's ``gates (N, T, 4H)``: block ``k`` is columns ``k*H:(k+1)*H``.
+LSTM_GATES = ("i", "f", "g", "o")
 
 
 class LSTMStepCache(NamedTuple):
