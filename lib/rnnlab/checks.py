@@ -186,6 +186,16 @@ def _diagnose_values(got: np.ndarray, expected: np.ndarray, rtol: float, atol: f
         ratio = got[nonzero] / expected[nonzero]
         if np.allclose(ratio, ratio[0], rtol=1e-6) and not np.isclose(ratio[0], 1.0):
             return f"it is the expected array times {ratio[0]:.4g}: a constant factor is off"
+    if time_axis is not None:
+        other = tuple(a for a in range(got.ndim) if a != time_axis)
+        skipped = [t for t in range(got.shape[time_axis])
+                   if np.all(np.take(got, t, axis=time_axis) == 0)
+                   and not np.allclose(np.take(expected, t, axis=time_axis), 0)]
+        if skipped and other:
+            steps = ", ".join(map(str, skipped))
+            return (f"time step{'s' if len(skipped) > 1 else ''} t = {steps} "
+                    f"{'are' if len(skipped) > 1 else 'is'} all zeros: does the time loop "
+                    "skip it (a range that is off by one)?")
     if time_axis is not None and got.shape[time_axis] > 2:
         # A shift by one step matches everywhere except at one end, so compare the interior.
         interior = range(1, got.shape[time_axis] - 1)
@@ -196,6 +206,16 @@ def _diagnose_values(got: np.ndarray, expected: np.ndarray, rtol: float, atol: f
                 return ("it matches the expected array shifted by one time step: "
                         "an off-by-one in time")
     return ""
+
+
+def _multiple(difference: float, size: float) -> str | None:
+    """``"-3 × "`` when ``difference`` is -3 times ``size`` (1 to 4 times), else None."""
+    if not size or difference % size:
+        return None
+    times = int(difference // size)
+    if not 1 <= abs(times) <= 4:
+        return None
+    return ("-" if times < 0 else "") + ("" if abs(times) == 1 else f"{abs(times)} × ")
 
 
 def _scalar_diagnosis(got: float, expected: float, sizes: Mapping[str, float] | None) -> str:
@@ -211,9 +231,9 @@ def _scalar_diagnosis(got: float, expected: float, sizes: Mapping[str, float] | 
     difference = got - expected
     if difference == round(difference) and abs(difference) >= 1:
         amount = f"{int(difference):+d}" if abs(difference) < 1e15 else f"{difference:+g}"
-        named = "".join(f" = {'-' if difference < 0 else ''}{label}"
+        named = "".join(f" = {_multiple(difference, size)}{label}"
                         for label, size in (sizes or {}).items()
-                        if abs(difference) == size)[:80]
+                        if _multiple(difference, size) is not None)[:80]
         return (f"it is off by {amount}{named}: a term is counted "
                 f"{'once too often' if difference > 0 else 'too rarely'} "
                 "(a bias, or one of the sizes?)")
