@@ -294,6 +294,18 @@ MUTANTS = [
     M("count-lstm-one-bias-vector", "ex07-parameters", "q2", "one bias vector for four gates",
       "4 * units * (input_dim + units + 1)", "4 * units * (input_dim + units) + units",
       ("count_lstm", "off by -384 = -3 × units")),
+    # The other issue-14 cases: exceptions raised by wrong answers in ex02 q3 and ex05 q2 name
+    # the call and the line, and a wrong step forward is blamed from question 8.
+    M("ppl-mask-forgotten", "ex02-embedding-loss", "q3", "the mask argument left out (raises)",
+      "return np.exp(softmax_cross_entropy(logits, targets, mask)[0])",
+      "return np.exp(softmax_cross_entropy(logits, targets)[0])",
+      ("raised TypeError", "softmax_cross_entropy(logits, targets)", "called with logits (")),
+    M("topk-boolean-index", "ex05-sampling", "q2", "boolean indexing flattens the rows (raises)",
+      "kept = np.where(logits >= threshold, probs, 0.0)", "kept = probs[logits >= threshold]",
+      ("raised AxisError", "kept.sum(axis=1, keepdims=True)", "called with logits (")),
+    M("gru-forward-wrong-then-step", "ex04-gru", "q8", "a wrong q2 forward seen from question 8",
+      "a_n = ax[:, 2 * H:] + r * ah_n", "a_n = ax[:, 2 * H:] + ah_n",
+      ("gru_step_forward (question 2) is not right yet",)),
 ]
 
 # Correct answers written differently: they must keep full marks on every question.

@@ -237,3 +237,9 @@ def test_an_additive_mistake_of_a_few_times_a_size_is_named():
     far = check_function(lambda units: 10 * units, lambda units: 0 * units + 1, {"units": 128},
                          ["count"], raise_on_failure=False)
     assert "× units" not in str(far)  # 1279 is no small multiple of 128
+
+
+def test_a_scalar_zero_is_not_called_a_constant_factor():
+    message = compare_arrays("probability", np.float64(0.0), np.asarray(0.25))
+    assert "it is zero" in message and "constant factor" not in message, message
+    assert compare_arrays("probability", np.float64(0.25), np.asarray(0.25)) is None
