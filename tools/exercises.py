@@ -222,6 +222,24 @@ def index_page() -> str:
     return "\n".join(lines)
 
 
+def grading_requirements() -> list[str]:
+    """What otter's autograder must install besides otter itself: the course library, which
+    every test imports (``rnnlab.checks``). Gradescope builds its image from the zip's
+    environment, so without this line every question there would fail on the import."""
+    return [f"rnnlab @ git+{COURSE.url}"]
+
+
+def with_grading_requirements(nb):
+    """``nb`` (a master) with :func:`grading_requirements` in its ``# ASSIGNMENT CONFIG``."""
+    for cell in nb.cells:
+        if cell.cell_type == "raw" and cell.source.lstrip().startswith("# ASSIGNMENT CONFIG"):
+            if "\nrequirements:" not in cell.source:
+                cell.source = cell.source.rstrip("\n") + "\nrequirements:\n" + "".join(
+                    f"  - {json.dumps(r)}\n" for r in grading_requirements())
+            return nb
+    raise SystemExit("a master has no '# ASSIGNMENT CONFIG' raw cell")
+
+
 def build_one(master: Path, work: Path) -> dict[str, str]:
     """Build one exercise in ``work``; return generated relative path -> text.
 
@@ -232,7 +250,7 @@ def build_one(master: Path, work: Path) -> dict[str, str]:
     notebook = work / f"{name}.ipynb"
     # The tests are exception-based (a check raises), so otter needs no recorded outputs and
     # the master is not executed here; the solutions are proven by the tests/exercises suite.
-    jupytext.write(jupytext.read(master), notebook)
+    jupytext.write(with_grading_requirements(jupytext.read(master)), notebook)
     run([str(BIN / "otter"), "assign", "--no-run-tests", notebook.name, "dist"], cwd=work)
     student = json.loads((work / "dist" / "student" / f"{name}.ipynb").read_text())
     solution = json.loads((work / "dist" / "autograder" / f"{name}.ipynb").read_text())

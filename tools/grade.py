@@ -33,8 +33,9 @@ Writes ``--out`` (default ``SUBMISSIONS/grades.csv``) with the columns
 ``student, exercise, question, score, max_score, message, flags`` (hidden tests count;
 ``message`` is what the failing checks said; ``flags`` holds ``tampering: ...``,
 ``delegates: ...``, and cells that were skipped), and ``summary.csv`` beside it: the mean
-score of every question (notebooks that could not be graded at all, question ``(all)``, are
-counted apart), the total of every student, also printed.
+score of every question (a notebook that cannot be run, such as invalid JSON, scores 0 on
+each question and counts in the means; one of no known exercise gets a single row, question
+``(all)``, listed apart), the total of every student, also printed.
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ import ast
 import csv
 import json
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -342,9 +344,17 @@ def run_question(run: NotebookRun, test: ExceptionTestFile) -> tuple[float, str]
 
 
 def status_rows(sub: Submission, points: float, message: str) -> list[dict]:
-    """One row for a submission that could not be graded at all."""
+    """One row for a submission of no known exercise (there are no questions to score)."""
     return [{"student": sub.student, "exercise": sub.exercise, "question": "(all)", "score": 0,
              "max_score": points, "message": message, "flags": ""}]
+
+
+def ungraded_rows(sub: Submission, tests: list[ExceptionTestFile], message: str) -> list[dict]:
+    """A notebook that cannot be run scores 0 on every question, so it counts in each
+    question's mean like any other zero (one ``(all)`` row instead would leave it out)."""
+    return [{"student": sub.student, "exercise": sub.exercise, "question": test.name,
+             "score": 0, "max_score": test.possible, "message": f"not graded: {message}",
+             "flags": ""} for test in tests]
 
 
 def grade_one(sub: Submission, limits: Limits) -> list[dict]:
@@ -353,13 +363,12 @@ def grade_one(sub: Submission, limits: Limits) -> list[dict]:
     if not autograder.exists():
         return status_rows(sub, 0, f"no autograder for exercise {sub.exercise!r}")
     tests = load_tests(autograder)
-    total = sum(t.possible for t in tests)
     try:
         nb = json.loads(sub.path.read_text(encoding="utf-8"))
         if not isinstance(nb, dict):
             raise ValueError("not a JSON object")
     except (ValueError, UnicodeDecodeError) as exc:
-        return status_rows(sub, total, f"not a valid notebook (invalid JSON: {exc})")
+        return ungraded_rows(sub, tests, f"not a valid notebook (invalid JSON: {exc})")
     cells = code_cells(nb)
     tampering, delegates = scan(cells, starter_lines(sub.exercise))
     rows = []
@@ -405,7 +414,7 @@ def summarize(rows: list[dict]) -> list[dict]:
     """Mean score per (exercise, question) and total per student, as rows of a CSV."""
     summary = []
     by_question: dict[tuple[str, str], list[dict]] = {}
-    for row in rows:  # a notebook that could not be graded is counted apart, not averaged
+    for row in rows:  # a notebook of no known exercise has no question to average into
         if row["question"] != "(all)":
             by_question.setdefault((row["exercise"], row["question"]), []).append(row)
     ungraded = [r for r in rows if r["question"] == "(all)"]

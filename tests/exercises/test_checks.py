@@ -214,3 +214,32 @@ def test_a_known_mistake_is_named_when_the_outputs_match_it():
     right = check_function(lambda x: x, lambda x: x, {"x": E}, ["y"],
                            alternatives={"never": lambda x: x})
     assert right.passed
+
+
+def test_a_skipped_time_step_is_named():
+    hs = np.arange(1.0, 25.0).reshape(2, 3, 4)
+    first_skipped = hs.copy()
+    first_skipped[:, 0] = 0
+    assert "time step t = 0 is all zeros" in compare_arrays("hs", first_skipped, hs, time_axis=1)
+    two_skipped = hs.copy()
+    two_skipped[:, 1:] = 0
+    assert "time steps t = 1, 2 are all zeros" in compare_arrays("hs", two_skipped, hs,
+                                                                 time_axis=1)
+    assert "time step" not in compare_arrays("hs", first_skipped, hs)  # no time axis given
+
+
+def test_an_additive_mistake_of_a_few_times_a_size_is_named():
+    report = check_function(lambda input_dim, units: 4 * units * (input_dim + units) + units,
+                            lambda input_dim, units: 4 * units * (input_dim + units + 1),
+                            {"input_dim": 100, "units": 128}, ["number of parameters"],
+                            raise_on_failure=False)
+    assert "off by -384 = -3 × units" in str(report), str(report)
+    far = check_function(lambda units: 10 * units, lambda units: 0 * units + 1, {"units": 128},
+                         ["count"], raise_on_failure=False)
+    assert "× units" not in str(far)  # 1279 is no small multiple of 128
+
+
+def test_a_scalar_zero_is_not_called_a_constant_factor():
+    message = compare_arrays("probability", np.float64(0.0), np.asarray(0.25))
+    assert "it is zero" in message and "constant factor" not in message, message
+    assert compare_arrays("probability", np.float64(0.25), np.asarray(0.25)) is None

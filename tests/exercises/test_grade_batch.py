@@ -35,6 +35,7 @@ def test_grade_folder_writes_the_right_rows(build, tmp_path, monkeypatch, sandbo
         "carol_ex01-rnn.ipynb": json.dumps(apply_mutant(solution, mutant)),
         "dave/ex01-rnn.ipynb": '{"cells": [ this is not json',
         "erin/ex01-rnn.ipynb": json.dumps(looping),
+        "frank/homework.ipynb": json.dumps({"cells": [], "metadata": {}}),  # no known exercise
     }
     for path, text in notebooks.items():
         (folder / path).parent.mkdir(parents=True, exist_ok=True)
@@ -54,9 +55,14 @@ def test_grade_folder_writes_the_right_rows(build, tmp_path, monkeypatch, sandbo
     assert float(carol["score"]) == 0 and "h_next" in carol["message"]
     # The backward check runs carol's forward: its message says to fix the forward first.
     assert "fix rnn_step_forward first" in by[("carol", "ex01-rnn", "q2")]["message"]
-    dave = by[("dave", "ex01-rnn", "(all)")]
-    assert float(dave["score"]) == 0 and "invalid JSON" in dave["message"]
-    assert float(dave["max_score"]) == 10
+    # dave's notebook cannot be read: 0 on every question, each a row that counts in the means.
+    dave = [r for r in rows if r["student"] == "dave"]
+    assert [r["question"] for r in dave] == ["q1", "q2", "q3", "q4"], dave
+    assert all(float(r["score"]) == 0 and "not graded" in r["message"]
+               and "invalid JSON" in r["message"] for r in dave), dave
+    assert sum(float(r["max_score"]) for r in dave) == 10
+    frank = by[("frank", "unknown", "(all)")]
+    assert float(frank["score"]) == 0 and "no autograder" in frank["message"]
     # erin's looping cell is skipped after 5 s; the rest of her notebook is graded.
     erin = [r for r in rows if r["student"] == "erin"]
     assert len(erin) == 4 and all(float(r["score"]) == float(r["max_score"]) for r in erin)
@@ -67,10 +73,12 @@ def test_grade_folder_writes_the_right_rows(build, tmp_path, monkeypatch, sandbo
     assert totals["alice"] == sum(float(r["max_score"]) for r in alice)
     assert totals["bob"] == 0 and totals["dave"] == 0
     means = {r["name"]: float(r["score"]) for r in summary if r["kind"] == "question mean"}
-    assert means["ex01-rnn q1"] == pytest.approx(1.0)  # alice 2, bob 0, carol 0, erin 2
-    assert "ex01-rnn (all)" not in means  # dave's notebook is counted apart, not averaged
+    # alice 2, bob 0, carol 0, dave 0 (not graded, but counted), erin 2: 4 / 5.
+    assert means["ex01-rnn q1"] == pytest.approx(0.8)
+    counts = {r["name"]: r["count"] for r in summary if r["kind"] == "question mean"}
+    assert counts["ex01-rnn q1"] == "5"
     ungraded = [r for r in summary if r["kind"] == "not graded"]
-    assert [(r["name"], r["count"]) for r in ungraded] == [("ex01-rnn (all)", "1")]
+    assert [(r["name"], r["count"]) for r in ungraded] == [("unknown (all)", "1")]
 
 
 def test_without_bubblewrap_the_grader_stops_and_says_why(tmp_path, monkeypatch):
