@@ -211,8 +211,9 @@ def create_colab_venv(venv: Path, wheels: Path) -> Path:
     done = subprocess.run([str(python), "-m", "pip", "install", "-q", *packages],
                           env=pip_env(wheels), capture_output=True, text=True)
     assert done.returncode == 0, f"installing {packages} offline failed:\n{done.stdout}{done.stderr}"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                               capture_output=True, text=True, check=True).stdout.strip())
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          capture_output=True, text=True, check=True, env=pip_env(wheels))
+    site = Path(site.stdout.strip())
     for path, text in STAND_IN.items():
         (site / path).parent.mkdir(parents=True, exist_ok=True)
         (site / path).write_text(text, encoding="utf-8")
@@ -232,8 +233,8 @@ def write_kernelspec(python: Path, kernels_dir: Path) -> None:
 def as_in_colab(notebook: Path, wheel: Path) -> nbformat.NotebookNode:
     """The notebook as Colab runs it, its install line pointing at ``wheel`` instead of GitHub."""
     nb = nbformat.read(notebook, as_version=4)
-    first = nb.cells[0]
-    assert first.cell_type == "code" and first.source.startswith("# Colab only"), \
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    assert first.source.startswith("# Colab only"), \
         f"{notebook.name}: the first code cell is not the Colab install cell"
     assert GIT_REQUIREMENT.search(first.source), f"{notebook.name}: no rnnlab @ git+ requirement"
     first.source = GIT_REQUIREMENT.sub(f'"{wheel}"', first.source)
@@ -289,7 +290,8 @@ def colab(tmp_path_factory) -> dict:
     venv = work / "venv"
     python = create_colab_venv(venv, wheels)
     for module in ("rnnlab", "otter"):
-        absent = subprocess.run([str(python), "-c", f"import {module}"], capture_output=True)
+        absent = subprocess.run([str(python), "-c", f"import {module}"], capture_output=True,
+                                cwd=work, env=pip_env(wheels))
         assert absent.returncode != 0, f"the Colab-like venv has {module} before any cell ran"
     write_kernelspec(python, work / "kernels")
     env = pip_env(wheels)
