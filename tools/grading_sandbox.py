@@ -147,6 +147,19 @@ def _system_binds() -> list[str]:
     return args
 
 
+def library_folder() -> Path:
+    """The folder holding the ``rnnlab`` package the grader imported (``lib/`` when editable).
+
+    The child is started with ``python -I`` (no PYTHONPATH, no user site), so it is told this
+    folder and puts it first on its path: the learner's code imports the very library that the
+    grader's checks come from, and the one that is mounted, even when the grader found it
+    through PYTHONPATH rather than the virtual environment.
+    """
+    import rnnlab
+
+    return Path(rnnlab.__file__).resolve().parent.parent
+
+
 def bwrap_command(work: Path, limits: list[str]) -> list[str]:
     """The bubblewrap command line that runs the child with ``work`` as its only writable folder.
 
@@ -154,10 +167,7 @@ def bwrap_command(work: Path, limits: list[str]) -> list[str]:
     the folder holding the ``rnnlab`` package (``lib/`` for the editable install). Nothing else
     of the host, in particular not the repository root, /work, /home or the submissions.
     """
-    import rnnlab
-
-    library = Path(rnnlab.__file__).resolve().parent.parent
-    readonly = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), library}
+    readonly = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), library_folder()}
     args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-all",
             *_system_binds()]
     for path in sorted(readonly):
@@ -181,7 +191,8 @@ class Sandbox:
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib", "LANG": "C.UTF-8",
                "PYTHONHASHSEED": "0"}
-        limits = [str(memory_mb * 2**20), str(output_mb * 2**20)]  # set by the child itself
+        limits = [str(memory_mb * 2**20), str(output_mb * 2**20),  # set by the child itself
+                  str(library_folder())]
         if isolate:
             command = bwrap_command(work, limits)
         else:  # no filesystem isolation: only for machines without bubblewrap, by request
