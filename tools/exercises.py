@@ -8,7 +8,7 @@ but absent from the student copy). From it this tool writes
 * ``exercises/<name>.ipynb``   the student notebook (blanks ``...``, public tests only)
 * ``solutions/<name>.ipynb``   the same notebook with the solutions filled in
 * ``book/exercises/<name>.md`` the book page: each question's starting code, its solution in a
-  collapsed dropdown, and links to the notebook (Colab and GitHub)
+  collapsed dropdown, and links to the notebook (Colab, Binder and GitHub)
 * ``book/exercises/index.md``  the list of exercises with the chapter each belongs to
 * ``lib/rnnlab/data/exercise_checks/<name>/<question>.py`` the public checks as otter test files,
   shipped inside the library for Colab (see ``init_cell``)
@@ -67,7 +67,7 @@ EXERCISES = {
 
 
 def colab_cell() -> str:
-    """The first cell of every exercise: in Colab, install rnnlab (with the checks) and the grader."""
+    """The first cell of every exercise: in Colab, install rnnlab (and its checks), the grader."""
     return course_settings.colab_cell(COURSE, extra="otter-grader==7.0.0",
                                       what="the course library and the grader")
 
@@ -87,9 +87,9 @@ def init_cell(name: str) -> str:
     Drive; only what the install cell fetches is there), and otter 7 on Colab refuses metadata
     tests and insists on a folder of test files (its ``tests_url_prefix`` download is for
     JupyterLite only). So in Colab the cell points otter at the public test files that ship
-    inside rnnlab (written by this tool into ``lib/rnnlab/data/exercise_checks/<name>/``, installed by
-    the Colab cell's ``%pip install``); everywhere else it stays as otter assign wrote it, which
-    Binder, ``make lab`` and the batch grader rely on.
+    inside rnnlab (written by this tool into ``lib/rnnlab/data/exercise_checks/<name>/``,
+    installed by the Colab cell's ``%pip install``); everywhere else it stays as otter assign
+    wrote it, which Binder, ``make lab`` and the batch grader rely on.
 
     Why package data rather than a Colab cell that writes the test files itself: the install
     cell stays three lines a learner can read (the checks would make it hundreds of lines long
@@ -154,7 +154,8 @@ def normalize(nb: dict, name: str) -> dict:
     otter_init = f'# Initialize Otter\nimport otter\ngrader = otter.Notebook("{name}.ipynb")'
     inits = [c for c in nb["cells"] if "".join(c["source"]).strip() == otter_init]
     if len(inits) != 1:
-        raise SystemExit(f"{name}: expected one otter init cell {otter_init!r}, found {len(inits)}")
+        raise SystemExit(f"{name}: expected one otter init cell {otter_init!r}, "
+                         f"found {len(inits)}")
     inits[0]["source"] = init_cell(name).splitlines(keepends=True)
     cells = [code_cell(colab_cell(), "colab")] + nb["cells"]
     for i, cell in enumerate(cells):

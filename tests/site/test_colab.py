@@ -1,4 +1,4 @@
-"""Colab-like run of a chapter page and of every exercise, as the Colab buttons and links open them.
+"""Colab-like run of a chapter page and of every exercise, as Colab's buttons and links open them.
 
 Colab cannot run here (it is Google's service), so this builds what a notebook finds there:
 
@@ -202,7 +202,7 @@ def pip_env(wheels: Path) -> dict[str, str]:
 
 
 def create_colab_venv(venv: Path, wheels: Path) -> Path:
-    """A venv with Colab's preinstalled packages (from ``wheels``) and the stand-in google.colab."""
+    """A venv with Colab's preinstalled packages (from ``wheels``) and a stand-in google.colab."""
     base = shutil.which("python3.11") or sys.executable
     subprocess.run([base, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
@@ -210,8 +210,10 @@ def create_colab_venv(venv: Path, wheels: Path) -> Path:
     packages = [f"{p}=={binder[p]}" if p in binder else p for p in COLAB_PACKAGES]
     done = subprocess.run([str(python), "-m", "pip", "install", "-q", *packages],
                           env=pip_env(wheels), capture_output=True, text=True)
-    assert done.returncode == 0, f"installing {packages} offline failed:\n{done.stdout}{done.stderr}"
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+    assert done.returncode == 0, \
+        f"installing {packages} offline failed:\n{done.stdout}{done.stderr}"
+    purelib = "import sysconfig; print(sysconfig.get_path('purelib'))"
+    site = subprocess.run([str(python), "-c", purelib],
                           capture_output=True, text=True, check=True, env=pip_env(wheels))
     site = Path(site.stdout.strip())
     for path, text in STAND_IN.items():
@@ -279,7 +281,7 @@ def errors_in(nb) -> list[str]:
 
 @pytest.fixture(scope="module")
 def colab(tmp_path_factory) -> dict:
-    """Every run: {"page": (nb, error), (folder, name): (nb, error), "venv": ..., "folders": ...}."""
+    """Every run: {"page": (nb, error), (kind, name): (nb, error), "venv", "folders"}."""
     work = tmp_path_factory.mktemp("colab")
     wheels = work / "wheels"
     wheels.mkdir()
@@ -333,7 +335,8 @@ def test_otter_runs_in_its_colab_mode_on_the_shipped_checks(colab):
         probe = cell_text(nb.cells[-1])
         assert "interpreter: IPythonInterpreter.COLAB" in probe, f"{name}: {probe}"
         tests_dir = re.search(r"tests_dir: (\S+)", probe)[1]
-        assert str(colab["venv"]) in tests_dir and tests_dir.endswith(f"exercise_checks/{name}"), probe
+        assert str(colab["venv"]) in tests_dir, probe
+        assert tests_dir.endswith(f"exercise_checks/{name}"), probe
         assert "rnnlab: " + str(colab["venv"]) in probe, f"{name} imported another rnnlab: {probe}"
         assert "Tests directory ./tests does not exist" in probe, probe
     for folder in colab["folders"]:  # no notebook file appeared: nothing opened one by name
