@@ -18,7 +18,8 @@ How a submission is graded (``tools/grading_sandbox.py`` says why it is built th
 * The notebook's cells run in a child process inside bubblewrap: no network, read-only system
   and library, a fresh temporary folder holding only the notebook as its one writable place;
   the repository (solutions, instructor folder), the hidden tests and the other submissions
-  are not there to read. Each cell and each call has a time limit.
+  are not there to read. Each cell and each call has a limit on the CPU time it uses (so a
+  loaded machine does not skip a correct cell) and a much larger one on the wall clock.
 * The hidden tests run here, on stand-ins for the learner's functions that call them in the
   child with data in and data out, so a patched ``rnnlab.checks``, otter or builtins in the
   notebook judges nothing. Such a patch is also found by reading the cells (never running
@@ -65,6 +66,10 @@ AUTOGRADERS = ROOT / "_build" / "exercises"
 FIELDS = ["student", "exercise", "question", "score", "max_score", "message", "flags"]
 CHECK_CELL = re.compile(r"""^\s*grader\.check(_all)?\(\s*(["'](\w+)["'])?\s*\)\s*$""")
 OTTER_INIT = re.compile(r"""^\s*import otter\s*\n\s*grader = otter\.Notebook\([^)]*\)\s*$""")
+# The generated notebooks' setup cells (tools/exercises.py): the Colab install cell and otter's
+# init cell. They load nothing a check needs (the checks run here), so they are never run:
+# importing otter in the child only cost seconds that a loaded machine could push past a limit.
+SETUP_CELL = re.compile(r"^\s*# (Colab only|Initialize Otter)\b")
 # Library modules that hold reference implementations of what the exercises ask for.
 REFERENCE_MODULES = ("functional", "layers", "model", "train", "sampling", "optim", "data",
                      "keras", "gradcheck")
@@ -131,7 +136,7 @@ class Cell:
 
 def code_cells(nb: dict) -> list[Cell]:
     """The code cells to run, each attributed to the question checked next; otter's own
-    cells (``import otter``, ``grader.check``) are left out."""
+    cells (``import otter``, ``grader.check``) and the Colab install cell are left out."""
     cells, pending = [], []
     for index, cell in enumerate(nb.get("cells", [])):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -144,7 +149,7 @@ def code_cells(nb: dict) -> list[Cell]:
                 c.question = check.group(3) or ""
             pending = []
             continue
-        if OTTER_INIT.match(source):
+        if OTTER_INIT.match(source) or SETUP_CELL.match(source):
             continue
         pending.append(Cell(index, source, ""))
         cells.append(pending[-1])
@@ -264,8 +269,10 @@ def starter_lines(exercise: str) -> set[str]:
 @dataclass
 class Limits:
     total: float = 300.0   # seconds for the whole submission
-    cell: float = 60.0     # seconds for one cell of the notebook
-    call: float = 10.0     # seconds for one call of a learner's function by a check
+    cell: float = 60.0     # CPU seconds for one cell of the notebook
+    call: float = 10.0     # CPU seconds for one call of a learner's function by a check
+    # (a cell or call that waits instead of computing is stopped after
+    # grading_sandbox.WALL_FACTOR times as many seconds on the wall clock)
     isolate: bool = True   # bubblewrap (False: a plain child process, for machines without it)
     restarts: int = 6      # child restarts allowed per submission
 
@@ -297,12 +304,15 @@ class NotebookRun:
             for cell in self.cells:
                 if cell.index in self.skipped:
                     continue
+                # The cell limit is CPU time (a loaded machine does not use it up); the wall
+                # clock only stops a cell that waits, and the submission's own time limit.
+                wall = sandbox.WALL_FACTOR * self.limits.cell + sandbox.WALL_SLACK
                 try:
-                    self.child.run_cell(cell.index, cell.source,
-                                        min(self.limits.cell, max(self.left(), 0.1)))
-                except sandbox.ChildTimeout:
-                    self.skipped[cell.index] = (f"cell {cell.index} did not finish within "
-                                                f"{self.limits.cell:g} s (skipped)")
+                    self.child.run_cell(cell.index, cell.source, self.limits.cell,
+                                        wall=max(min(wall, self.left()), 0.1))
+                except sandbox.ChildTimeout as stopped:
+                    self.skipped[cell.index] = (f"cell {cell.index} did not finish "
+                                                f"{stopped.within()} (skipped)")
                     break
                 except sandbox.ChildGone:
                     self.skipped[cell.index] = (f"cell {cell.index} ended the notebook's process "
@@ -482,9 +492,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=300.0,
                         help="seconds allowed per submission (default 300)")
     parser.add_argument("--call-timeout", type=float, default=10.0,
-                        help="seconds allowed per call of a learner's function (default 10)")
+                        help="CPU seconds allowed per call of a learner's function (default 10)")
     parser.add_argument("--cell-timeout", type=float, default=60.0,
-                        help="seconds allowed per notebook cell (default 60)")
+                        help="CPU seconds allowed per notebook cell (default 60)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run learner code without bubblewrap (no filesystem isolation)")
     args = parser.parse_args(argv)

@@ -15,7 +15,11 @@ library; the only writable folder is the submission's own fresh temporary folder
 private ``/tmp``). The repository (``solutions/``, ``instructor/``), the hidden tests (never
 written where the child can see them) and the other submissions are not mounted at all.
 Every request has a time limit enforced here, by killing the child: a learner's
-``try: ... except: continue`` cannot swallow it.
+``try: ... except: continue`` cannot swallow it. The limit counts the CPU time of the child (read
+from ``/proc``), not the wall clock, so a loaded machine does not turn a slow but correct cell
+into a skipped one; a much larger wall-clock limit (``WALL_FACTOR`` times the CPU limit) stops
+a child that waits instead of computing (``time.sleep``, a blocked read). Without ``/proc``
+(not Linux) the limit is on the wall clock.
 """
 from __future__ import annotations
 
@@ -50,7 +54,66 @@ class ChildGone(Exception):
 
 
 class ChildTimeout(Exception):
-    """The child did not answer in time; it has been killed."""
+    """The child did not answer in time; it has been killed.
+
+    ``cpu``: True when it used up its CPU-time limit, False when it hit the wall-clock
+    backstop (it was waiting, not computing) or the wall-clock limit where CPU time cannot be
+    read; ``seconds``: the limit it ran into.
+    """
+
+    def __init__(self, cpu: bool = False, seconds: float = 0.0):
+        super().__init__(f"no answer within {seconds:g} s" + (" of CPU time" if cpu else ""))
+        self.cpu, self.seconds = cpu, seconds
+
+    def within(self) -> str:
+        """``within 5 s of CPU time`` / ``within 50 s``: for the grader's messages."""
+        return f"within {self.seconds:g} s" + (" of CPU time" if self.cpu else "")
+
+
+# A request may run WALL_FACTOR times its CPU-time limit on the wall clock (plus WALL_SLACK
+# seconds for the child's start) before the child is stopped anyway. How often the child's CPU
+# time is read while waiting for its answer:
+WALL_FACTOR = 10.0
+WALL_SLACK = 30.0
+POLL_SECONDS = 0.05
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _children(pid: int) -> list[int]:
+    """The direct children of ``pid`` (Linux ``/proc``)."""
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
+                found += [int(c) for c in handle.read().split()]
+    except OSError:
+        pass
+    return found
+
+
+def process_tree_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system, with reaped children) used by ``pid`` and its descendants.
+
+    None where ``/proc`` cannot tell (not Linux). Under bubblewrap ``pid`` is bwrap itself,
+    whose descendants run the learner's code.
+    """
+    if not os.path.exists(f"/proc/{pid}/stat"):
+        return None
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            with open(f"/proc/{current}/stat", encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # it has just ended: its time is in its parent's cutime now
+        # After the ")" of the command name: state is field 3, utime..cstime are 14..17.
+        total += sum(int(v) for v in fields[11:15])
+        todo += _children(current)
+    return total / _TICKS
 
 
 class StudentError(Exception):
@@ -84,6 +147,19 @@ def _system_binds() -> list[str]:
     return args
 
 
+def library_folder() -> Path:
+    """The folder holding the ``rnnlab`` package the grader imported (``lib/`` when editable).
+
+    The child is started with ``python -I`` (no PYTHONPATH, no user site), so it is told this
+    folder and puts it first on its path: the learner's code imports the very library that the
+    grader's checks come from, and the one that is mounted, even when the grader found it
+    through PYTHONPATH rather than the virtual environment.
+    """
+    import rnnlab
+
+    return Path(rnnlab.__file__).resolve().parent.parent
+
+
 def bwrap_command(work: Path, limits: list[str]) -> list[str]:
     """The bubblewrap command line that runs the child with ``work`` as its only writable folder.
 
@@ -91,10 +167,7 @@ def bwrap_command(work: Path, limits: list[str]) -> list[str]:
     the folder holding the ``rnnlab`` package (``lib/`` for the editable install). Nothing else
     of the host, in particular not the repository root, /work, /home or the submissions.
     """
-    import rnnlab
-
-    library = Path(rnnlab.__file__).resolve().parent.parent
-    readonly = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), library}
+    readonly = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), library_folder()}
     args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-all",
             *_system_binds()]
     for path in sorted(readonly):
@@ -118,7 +191,8 @@ class Sandbox:
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib", "LANG": "C.UTF-8",
                "PYTHONHASHSEED": "0"}
-        limits = [str(memory_mb * 2**20), str(output_mb * 2**20)]  # set by the child itself
+        limits = [str(memory_mb * 2**20), str(output_mb * 2**20),  # set by the child itself
+                  str(library_folder())]
         if isolate:
             command = bwrap_command(work, limits)
         else:  # no filesystem isolation: only for machines without bubblewrap, by request
@@ -180,32 +254,51 @@ class Sandbox:
         return wire.decode(message, self.resolve)
 
     # ---- requests
-    def _receive(self, deadline: float) -> dict:
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds the child has used so far (None where they cannot be read)."""
+        return process_tree_cpu(self.process.pid)
+
+    def _receive(self, cpu_limit: float, cpu_start: float | None, wall: float,
+                 deadline: float) -> dict:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 self.kill()
-                raise ChildTimeout()
-            ready, _, _ = select.select([self.rfd], [], [], left)
+                raise ChildTimeout(cpu=False, seconds=wall)
+            ready, _, _ = select.select([self.rfd], [], [], min(left, POLL_SECONDS))
             if ready:
                 try:
                     return wire.receive(self.rfd)
                 except (wire.WireError, OSError, ValueError) as exc:
                     self.kill()
                     raise ChildGone(str(exc)) from exc
+            used = self.cpu_seconds() if cpu_start is not None else None
+            if used is not None and used - cpu_start > cpu_limit:
+                self.kill()
+                raise ChildTimeout(cpu=True, seconds=cpu_limit)
 
-    def request(self, message: dict, timeout: float) -> dict:
-        """Send one request; answer the child's callbacks meanwhile; return the reply."""
+    def request(self, message: dict, timeout: float, wall: float | None = None) -> dict:
+        """Send one request; answer the child's callbacks meanwhile; return the reply.
+
+        ``timeout``: the CPU seconds the child may use for it; ``wall``: the wall-clock
+        seconds it may take (default ``WALL_FACTOR * timeout + WALL_SLACK``). Where CPU time
+        cannot be read, ``timeout`` limits the wall clock instead.
+        """
         if not self.alive:
             raise ChildGone("the notebook's process had already ended")
-        deadline = time.monotonic() + timeout
+        cpu_start = self.cpu_seconds()
+        if cpu_start is None:
+            wall = timeout if wall is None else min(wall, timeout)
+        elif wall is None:
+            wall = WALL_FACTOR * timeout + WALL_SLACK
+        deadline = time.monotonic() + wall
         try:
             wire.send(self.wfd, message)
         except OSError as exc:
             self.kill()
             raise ChildGone(str(exc)) from exc
         while True:
-            reply = self._receive(deadline)
+            reply = self._receive(timeout, cpu_start, wall, deadline)
             if reply.get("op") == "callback":
                 self._answer_callback(reply)
                 continue
@@ -224,8 +317,10 @@ class Sandbox:
             answer = {"raised": type(exc).__name__, "msg": str(exc)}
         wire.send(self.wfd, {"op": "reply", **answer})
 
-    def run_cell(self, index: int, source: str, timeout: float) -> dict:
-        return self.request({"op": "exec", "index": index, "source": source}, timeout)
+    def run_cell(self, index: int, source: str, timeout: float,
+                 wall: float | None = None) -> dict:
+        """Run one cell: ``timeout`` CPU seconds, ``wall`` wall-clock seconds at most."""
+        return self.request({"op": "exec", "index": index, "source": source}, timeout, wall)
 
     def names(self, names: list[str], timeout: float = 30.0) -> dict:
         reply = self.request({"op": "names", "names": list(names)}, timeout)
@@ -241,9 +336,9 @@ class Sandbox:
                    "kwargs": {k: self.enc(v) for k, v in (kwargs or {}).items()}}
         try:
             reply = self.request(message, self.call_timeout)
-        except ChildTimeout:
+        except ChildTimeout as stopped:
             raise CheckFailed(
-                f"{what} did not finish within {self.call_timeout:g} s: is there an infinite "
+                f"{what} did not finish {stopped.within()}: is there an infinite "
                 "loop (e.g. a while loop whose condition never changes)?") from None
         except ChildGone:
             raise CheckFailed(

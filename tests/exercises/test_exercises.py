@@ -16,7 +16,8 @@ ARTIFACT = ROOT / "artifacts" / "exercise_catch_rate.json"
 
 
 def test_committed_files_match_a_fresh_build(build, exercises_tool):
-    committed = set(exercises_tool.committed_files())
+    # The notebooks, the book pages, the solution files and the public checks shipped for Colab.
+    committed = exercises_tool.committed_files()
     stale = [path for path, text in build.files.items()
              if not (ROOT / path).exists() or (ROOT / path).read_text(encoding="utf-8") != text]
     assert not stale, f"out of date (run `make exercises`): {stale}"
@@ -48,6 +49,22 @@ def test_first_cell_installs_for_colab(build, exercise_names):
             first = "".join(_notebook(build, folder, name)["cells"][0]["source"])
             assert 'if "google.colab" in sys.modules:' in first
             assert "otter-grader==7.0.0" in first and "rnnlab @ git+" in first
+
+
+def test_colab_reads_the_public_checks_shipped_in_the_library(build, exercise_names):
+    """In Colab the init cell points otter at lib/rnnlab/data/exercise_checks/<name>/ (the
+    notebook is not on disk there); those files are the notebook's own public tests."""
+    for name in exercise_names:
+        student = _notebook(build, "exercises", name)
+        init = "".join(student["cells"][1]["source"])
+        assert f'"data/exercise_checks/{name}"' in init and f'otter.Notebook("{name}.ipynb")' in init
+        tests = student["metadata"]["otter"]["tests"]
+        shipped = {Path(path).stem: text for path, text in build.files.items()
+                   if path.startswith(f"lib/rnnlab/data/exercise_checks/{name}/")}
+        assert shipped.keys() == tests.keys(), name
+        for question, text in shipped.items():
+            assert text.endswith(tests[question]), f"{name} {question}"
+            assert "hidden=True" not in text, f"{name} {question}: a hidden test is shipped"
 
 
 def test_solutions_score_full_marks(build, exercise_names, grade):

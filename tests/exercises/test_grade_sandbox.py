@@ -217,6 +217,31 @@ def test_a_broken_top_level_cell_costs_only_what_depends_on_it(build, grader, tm
         assert why in rows["q1"]["flags"], rows["q1"]
 
 
+def test_time_limits_count_cpu_time_so_a_busy_machine_skips_nothing(tmp_path):
+    """A cell that takes longer than its limit without computing (as every cell does on a
+    machine whose cores are busy elsewhere) runs to the end; one that computes past its limit
+    is stopped, and so is one that waits past the much larger wall-clock backstop."""
+    sandbox = load_tool("grading_sandbox")
+    child = sandbox.Sandbox(tmp_path)
+    try:
+        assert child.cpu_seconds() is not None, "the child's CPU time cannot be read from /proc"
+        reply = child.run_cell(0, "import time\ntime.sleep(1.5)\nwaited = True", 0.5)
+        assert reply["ok"], reply
+        assert child.names(["waited"])["waited"] is True
+        with pytest.raises(sandbox.ChildTimeout) as busy:
+            child.run_cell(1, "while True:\n    pass", 0.5)
+        assert busy.value.cpu and busy.value.within() == "within 0.5 s of CPU time"
+    finally:
+        child.close()
+    child = sandbox.Sandbox(tmp_path)
+    try:
+        with pytest.raises(sandbox.ChildTimeout) as waiting:
+            child.run_cell(0, "import time\ntime.sleep(60)", 0.5, wall=1.0)
+        assert not waiting.value.cpu and waiting.value.within() == "within 1 s"
+    finally:
+        child.close()
+
+
 def test_a_hang_or_exit_inside_a_function_costs_that_question_only(build, grader, tmp_path):
     solution = notebook(build, "solutions", "ex01-rnn")
     body = "    h_next = np.tanh(x @ W_x + h_prev @ W_h + b)"

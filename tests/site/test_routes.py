@@ -156,11 +156,15 @@ def test_hackathon_pages_offer_no_colab(built_site):
         assert "mybinder.org" in html, f"{docname} lost its Binder button"
 
 
-def test_exercise_pages_link_their_notebooks_in_binder():
+def test_exercise_pages_link_their_notebooks_in_binder_and_colab():
+    """Both run the exercises (tests/site/test_binder.py, tests/site/test_colab.py)."""
     for page in sorted((ROOT / "book" / "exercises").glob("ex*.md")):
         notebook = f"exercises/{page.stem}.ipynb"
-        assert course.binder_url(COURSE, notebook) in page.read_text(encoding="utf-8"), \
+        text = page.read_text(encoding="utf-8")
+        assert course.binder_url(COURSE, notebook) in text, \
             f"{page.name} has no Binder link to {notebook}"
+        assert course.colab_url(COURSE, notebook) in text, \
+            f"{page.name} has no Colab link to {notebook}"
         assert (ROOT / notebook).is_file()
 
 
