@@ -130,7 +130,7 @@ def _check_common(title, seconds, rtol, atol, time_axes, blocks, raise_on_failur
 class CheckFailed(AssertionError):
     """A learner's answer is wrong; the message says what is wrong and what is right.
 
-    Under otter-grader the message is shown alone: see :func:`_otter_shows_the_report_alone`.
+    Under otter-grader the message is shown alone: see ``_otter_shows_the_report_alone``.
     """
 
     def __init__(self, *args: Any) -> None:
