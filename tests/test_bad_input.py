@@ -895,7 +895,9 @@ NO_ARGUMENTS = {
 # rnnlab.checks (its rows: CHECKS_CASES); the report is a record the checks build themselves.
 COVERED_MODULES += ["rnnlab.checks"]
 NO_ARGUMENTS |= {"checks.CheckReport.__init__", "checks.CheckReport.passed",
-                 "checks.CheckReport.raise_if_failed"}
+                 "checks.CheckReport.raise_if_failed",
+                 # an exception: its arguments are the report's text, like any exception's
+                 "checks.CheckFailed.__init__"}
 
 
 def _public_callables(module) -> dict:

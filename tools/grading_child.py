@@ -271,8 +271,6 @@ def main() -> None:
     # Limits first, before any learner code: memory, file size (caps the output log and any
     # file written), no core dumps. A process cannot raise its own hard limits again.
     memory, file_size = (int(v) for v in sys.argv[1:3])
-    if len(sys.argv) > 3:  # the grader's rnnlab (mounted read-only), ahead of any other copy
-        sys.path.insert(0, sys.argv[3])
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))

@@ -37,6 +37,10 @@ import numpy as np
 
 TOOLS = Path(__file__).resolve().parent
 CHILD = TOOLS / "grading_child.py"
+# Not -I, which would ignore the PYTHONPATH that names the mounted library: -s (no user site),
+# -P (the child's own folder not on the path) and -B (no .pyc written); the environment is the
+# grader's own list (Sandbox.__init__).
+CHILD_FLAGS = ("-s", "-P", "-B")
 
 
 def _load_wire():
@@ -150,8 +154,8 @@ def _system_binds() -> list[str]:
 def library_folder() -> Path:
     """The folder holding the ``rnnlab`` package the grader imported (``lib/`` when editable).
 
-    The child is started with ``python -I`` (no PYTHONPATH, no user site), so it is told this
-    folder and puts it first on its path: the learner's code imports the very library that the
+    The child's PYTHONPATH is this folder alone (its environment is the grader's own list, so
+    nothing of the caller's leaks in): the learner's code imports the very library that the
     grader's checks come from, and the one that is mounted, even when the grader found it
     through PYTHONPATH rather than the virtual environment.
     """
@@ -177,7 +181,7 @@ def bwrap_command(work: Path, limits: list[str]) -> list[str]:
              "--dir", "/opt/grader", "--ro-bind", str(CHILD), "/opt/grader/child.py",
              "--bind", str(work), "/home/learner", "--chdir", "/home/learner",
              "--remount-ro", "/",
-             sys.executable, "-I", "-B", "/opt/grader/child.py", *limits]
+             sys.executable, *CHILD_FLAGS, "/opt/grader/child.py", *limits]
     return args
 
 
@@ -190,14 +194,13 @@ class Sandbox:
         env = {"PATH": "/usr/bin:/bin", "HOME": "/home/learner" if isolate else str(work),
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib", "LANG": "C.UTF-8",
-               "PYTHONHASHSEED": "0"}
-        limits = [str(memory_mb * 2**20), str(output_mb * 2**20),  # set by the child itself
-                  str(library_folder())]
+               "PYTHONHASHSEED": "0", "PYTHONPATH": str(library_folder())}
+        limits = [str(memory_mb * 2**20), str(output_mb * 2**20)]  # set by the child itself
         if isolate:
             command = bwrap_command(work, limits)
         else:  # no filesystem isolation: only for machines without bubblewrap, by request
             env["MPLCONFIGDIR"] = str(work / ".matplotlib")
-            command = [sys.executable, "-I", "-B", str(CHILD), *limits]
+            command = [sys.executable, *CHILD_FLAGS, str(CHILD), *limits]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=work, env=env, start_new_session=True)  # no preexec_fn: we run in threads
