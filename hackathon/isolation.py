@@ -138,7 +138,10 @@ def sandboxed(command: list[str], *, workdir: Path, readonly: list[Path], hidden
     """``command`` wrapped in bubblewrap: no network, ``readonly`` paths read-only, ``workdir``
     the only writable folder, every path in ``hidden`` replaced by an empty folder or file."""
     args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--clearenv", *_system_mounts(), "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
+            "--clearenv",
+            # A private /tmp first: mounted after the binds, it would hide a checkout or a venv
+            # that lives under /tmp (bwrap applies its mounts in order).
+            "--tmpfs", "/tmp", *_system_mounts(), "--proc", "/proc", "--dev", "/dev"]
     for path in readonly:
         args += ["--ro-bind", str(path), str(path)]
     for path in hidden:

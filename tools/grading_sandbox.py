@@ -173,11 +173,13 @@ def bwrap_command(work: Path, limits: list[str]) -> list[str]:
     """
     readonly = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), library_folder()}
     args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-all",
-            *_system_binds()]
+            # A private /tmp first: mounted after the binds, it would hide a checkout or a
+            # venv that lives under /tmp (bwrap applies its mounts in order).
+            "--tmpfs", "/tmp", *_system_binds()]
     for path in sorted(readonly):
         if not str(path).startswith("/usr/"):
             args += ["--ro-bind", str(path), str(path)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+    args += ["--proc", "/proc", "--dev", "/dev",
              "--dir", "/opt/grader", "--ro-bind", str(CHILD), "/opt/grader/child.py",
              "--bind", str(work), "/home/learner", "--chdir", "/home/learner",
              "--remount-ro", "/",

@@ -332,3 +332,12 @@ def test_batch_grading_catches_the_issue_14_cases_and_keeps_correct_variants(bui
     for variant in VARIANTS:
         for question, row in rows[variant.id].items():
             assert float(row["score"]) == float(row["max_score"]), (variant.id, question, row)
+
+
+def test_the_private_tmp_is_mounted_before_the_read_only_binds(tmp_path):
+    """bwrap applies mounts in order: a /tmp mounted after the binds would hide a venv or a
+    checkout under /tmp (a CI runner's clone), and the child could not even start."""
+    args = load_tool("grading_sandbox").bwrap_command(tmp_path, ["1", "2"])
+    tmpfs = args.index("--tmpfs")
+    assert args[tmpfs + 1] == "/tmp"
+    assert tmpfs < args.index("--ro-bind")
