@@ -22,9 +22,12 @@ def train(train_sentences, val_sentences, vocab, rng, budget):
         try:
             with open(target, "a") as f:
                 f.write("planted")
-            got.append(f"wrote {target}")
         except OSError:
-            pass
+            continue
+        # A checkout under /tmp sits inside the sandbox's private /tmp, so a new file there is
+        # written to that private copy and gone with the sandbox (the test checks the host).
+        if not (str(target).startswith("/tmp/") and target.name == "planted.txt"):
+            got.append(f"wrote {target}")
     for secret in ("instructor", ".git", "_build"):
         if (repo / secret).exists() and os.listdir(repo / secret):
             got.append(f"{secret}/ lists {os.listdir(repo / secret)[:5]}")

@@ -4,8 +4,8 @@ import ctypes
 import glob
 import os
 
-HIDDEN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__import__("hackdata").__file__))),
-                      "instructor", "hackathon", "test.txt")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__import__("hackdata").__file__)))
+HIDDEN = os.path.join(REPO, "instructor", "hackathon", "test.txt")
 
 
 def train(train_sentences, val_sentences, vocab, rng, budget):
@@ -37,9 +37,12 @@ def train(train_sentences, val_sentences, vocab, rng, budget):
             found.append((how, data))
         except OSError as err:
             errors.append(f"{how}: {type(err).__name__}")
+    # The kit and the library are mounted read-only where they are; when the checkout lives
+    # under /tmp their public files (train.txt, ...) show up here, and are no leak.
+    public = tuple(os.path.join(REPO, part) + os.sep for part in ("hackathon", "lib"))
     for path in glob.glob("/tmp/**/*.txt", recursive=True) + glob.glob("/work/*/instructor/**/*.txt",
                                                                         recursive=True):
-        if "leaked" not in path:
+        if "leaked" not in path and not path.startswith(public):
             found.append(("glob", path))
     if found:
         raise RuntimeError(f"LEAKED {found}")
