@@ -3,11 +3,12 @@
 PyTorch is optional for users: parity tests skip with a printed reason when it is absent.
 Under CI=true it is required (CI installs it), so a missing torch fails instead of skipping.
 """
-import os
 
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
+
+from prerequisites import skip_or_fail
 
 # One BLAS thread, as `make test` already asks through OPENBLAS_NUM_THREADS: a matrix product
 # split over threads sums in another order, so a bare `pytest` on a many-core machine would
@@ -30,9 +31,7 @@ TORCH_MISSING = (
 def torch():
     """The torch module; skips (or fails under CI=true) when PyTorch is absent."""
     if _torch is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must run the PyTorch parity tests, but torch is not installed")
-        pytest.skip(TORCH_MISSING)
+        skip_or_fail(TORCH_MISSING)
     _torch.set_default_dtype(_torch.float64)
     return _torch
 

@@ -1,11 +1,11 @@
 """Paths and page lists shared by the site tests (imported by conftest.py and the test modules)."""
 import importlib.util
-import os
 import re
 import sys
 from pathlib import Path
 
-import pytest
+
+from prerequisites import skip_or_fail  # noqa: F401  (the site tests import it from here)
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
@@ -34,11 +34,6 @@ NOTEBOOK_PAGES = [md.relative_to(ROOT).with_suffix("").as_posix()
                   for md in pair_notebooks.notebook_pages(ROOT)]
 
 
-def skip_or_fail(reason: str):
-    """Skip with ``reason``; under CI=true the missing prerequisite is a failure instead."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI must run this test, but: {reason}")
-    pytest.skip(reason)
 
 
 def pins(path) -> dict[str, str]:
